@@ -1,0 +1,461 @@
+//! Rampart's storage: one schema on SQLite (the embedded default) and PostgreSQL.
+//!
+//! Every query is written once, in SQL both backends accept (`$1` placeholders work on SQLite too), and
+//! run through [`with_pool!`] so that it is type-checked against each driver. Times are Unix seconds passed
+//! in by the caller: the store never reads a clock, which keeps expiry and throttling testable.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+mod error;
+mod records;
+#[cfg(feature = "test-support")]
+pub mod test_db;
+
+pub use error::StoreError;
+pub use records::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A handle on the database; cheap to clone (it wraps a connection pool).
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which database engine a [`Store`] runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool, so each query is compiled for both drivers.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A `SELECT` of user columns (with the organisation's name) followed by `$tail`.
+macro_rules! user_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT u.id, u.organisation_id, o.name AS organisation_name, u.email, u.display_name,
+                    u.password_hash, u.disabled, u.created_at
+             FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id ",
+            $tail
+        )
+    };
+}
+const USER_SELECT_BY_ID: &str = user_select!("WHERE u.id = $1");
+const USER_SELECT_BY_EMAIL: &str = user_select!("WHERE u.email = $1");
+const USER_SELECT_LIST: &str =
+    user_select!("WHERE $1 IS NULL OR u.organisation_id = $1 ORDER BY lower(u.display_name), u.id");
+
+/// Inserts a user and its roles inside an open transaction and evaluates to the new id.
+macro_rules! insert_user {
+    ($tx:expr, $new:expr, $now:expr) => {{
+        let new: &NewUser = $new;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (organisation_id, email, display_name, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(new.organisation_id)
+        .bind(&new.email)
+        .bind(&new.display_name)
+        .bind(&new.password_hash)
+        .bind($now)
+        .fetch_one($tx)
+        .await?;
+        for role in &new.roles {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                .bind(id)
+                .bind(role)
+                .execute($tx)
+                .await?;
+        }
+        id
+    }};
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). SQLite files are created on first use and run
+    /// in WAL mode with foreign keys enforced.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let unavailable = |source: sqlx::Error| StoreError::Unavailable {
+            url: redact_url(url),
+            reason: source.to_string(),
+        };
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(unavailable)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(unavailable)?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(unavailable)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(unavailable)?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::Unavailable {
+                url: redact_url(url),
+                reason: "the URL must start with sqlite:// or postgres://".to_owned(),
+            });
+        };
+        Ok(Store { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when the database answers and every migration this build knows has been applied.
+    pub async fn is_ready(&self) -> Result<bool> {
+        let (applied, known): (i64, usize) = match &self.pool {
+            Pool::Sqlite(pool) => (
+                sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await?,
+                SQLITE_MIGRATIONS.iter().count(),
+            ),
+            Pool::Postgres(pool) => (
+                sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await?,
+                POSTGRES_MIGRATIONS.iter().count(),
+            ),
+        };
+        Ok(applied as usize == known)
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+
+    // ----- organisations -----
+
+    pub async fn create_organisation(&self, new: &NewOrganisation, now: i64) -> Result<Organisation> {
+        const SQL: &str = "INSERT INTO organisations (name, slug, kind, region, created_at)
+                           VALUES ($1, $2, $3, $4, $5)
+                           RETURNING id, name, slug, kind, region, created_at";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(&new.name)
+            .bind(&new.slug)
+            .bind(&new.kind)
+            .bind(&new.region)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn list_organisations(&self) -> Result<Vec<Organisation>> {
+        const SQL: &str =
+            "SELECT id, name, slug, kind, region, created_at FROM organisations ORDER BY lower(name)";
+        with_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await.map_err(StoreError::from))
+    }
+
+    pub async fn organisation(&self, id: i64) -> Result<Organisation> {
+        const SQL: &str = "SELECT id, name, slug, kind, region, created_at FROM organisations WHERE id = $1";
+        with_pool!(self, pool => sqlx::query_as(SQL).bind(id).fetch_one(pool).await.map_err(StoreError::from))
+    }
+
+    /// Finds an organisation by its slug or, ignoring case, its name.
+    pub async fn find_organisation(&self, slug_or_name: &str) -> Result<Organisation> {
+        const SQL: &str = "SELECT id, name, slug, kind, region, created_at FROM organisations
+                           WHERE slug = $1 OR lower(name) = lower($1)";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(slug_or_name)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    // ----- users -----
+
+    pub async fn count_users(&self) -> Result<i64> {
+        with_pool!(self, pool => sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn is_setup_complete(&self) -> Result<bool> {
+        let rows: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT count(*) FROM platform_setup")
+            .fetch_one(pool)
+            .await?);
+        Ok(rows > 0)
+    }
+
+    /// Creates the first platform admin and marks setup complete, in one transaction. A second attempt,
+    /// even a concurrent one, fails with [`StoreError::Conflict`] and changes nothing.
+    pub async fn complete_setup(&self, admin: &NewUser, now: i64) -> Result<User> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO platform_setup (id, completed_at) VALUES (1, $1)")
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict { .. } => StoreError::Conflict { what: "platform setup".into() },
+                    other => other,
+                })?;
+            let id = insert_user!(&mut *tx, admin, now);
+            tx.commit().await?;
+            self.user(id).await
+        })
+    }
+
+    pub async fn create_user(&self, new: &NewUser, now: i64) -> Result<User> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id = insert_user!(&mut *tx, new, now);
+            tx.commit().await?;
+            self.user(id).await
+        })
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let row: UserRow = with_pool!(self, pool => sqlx::query_as(USER_SELECT_BY_ID)
+            .bind(id)
+            .fetch_one(pool)
+            .await?);
+        self.with_roles(row).await
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+        let row: UserRow = with_pool!(self, pool => sqlx::query_as(USER_SELECT_BY_EMAIL)
+            .bind(email)
+            .fetch_one(pool)
+            .await?);
+        self.with_roles(row).await
+    }
+
+    /// Lists users, all of them or only those of one organisation, ordered by name.
+    pub async fn list_users(&self, organisation_id: Option<i64>) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = with_pool!(self, pool => sqlx::query_as(USER_SELECT_LIST)
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?);
+        let roles: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT r.user_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id
+             WHERE $1 IS NULL OR u.organisation_id = $1 ORDER BY r.role")
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let id = row.id;
+                let user_roles = roles.iter().filter(|(user_id, _)| *user_id == id);
+                row.into_user(user_roles.map(|(_, role)| role.clone()).collect())
+            })
+            .collect())
+    }
+
+    async fn with_roles(&self, row: UserRow) -> Result<User> {
+        let roles: Vec<String> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+            .bind(row.id)
+            .fetch_all(pool)
+            .await?);
+        Ok(row.into_user(roles))
+    }
+
+    // ----- sessions -----
+
+    pub async fn insert_session(&self, session: &NewSession) -> Result<()> {
+        const SQL: &str = "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_ip)
+                           VALUES ($1, $2, $3, $3, $4, $5)";
+        with_pool!(self, pool => sqlx::query(SQL)
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .bind(&session.client_ip)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The live session with this token hash, or `NotFound` when it is unknown or expired at `now`.
+    pub async fn live_session(&self, token_hash: &[u8], now: i64) -> Result<Session> {
+        const SQL: &str = "SELECT token_hash, user_id, created_at, last_seen_at, expires_at FROM sessions
+                           WHERE token_hash = $1 AND expires_at > $2";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn touch_session(&self, token_hash: &[u8], now: i64, expires_at: i64) -> Result<()> {
+        const SQL: &str = "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1";
+        with_pool!(self, pool => sqlx::query(SQL)
+            .bind(token_hash)
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Removes sessions that expired before `now`; returns how many.
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        let done = with_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(done)
+    }
+
+    // ----- sign-in throttling -----
+
+    pub async fn throttle(&self, key: &str) -> Result<Option<Throttle>> {
+        const SQL: &str =
+            "SELECT failures, window_started_at, locked_until FROM sign_in_throttle WHERE throttle_key = $1";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn put_throttle(&self, key: &str, throttle: &Throttle) -> Result<()> {
+        const SQL: &str = "INSERT INTO sign_in_throttle (throttle_key, failures, window_started_at, locked_until)
+                           VALUES ($1, $2, $3, $4)
+                           ON CONFLICT (throttle_key) DO UPDATE SET failures = $2, window_started_at = $3,
+                           locked_until = $4";
+        with_pool!(self, pool => sqlx::query(SQL)
+            .bind(key)
+            .bind(throttle.failures)
+            .bind(throttle.window_started_at)
+            .bind(throttle.locked_until)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn clear_throttle(&self, key: &str) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("DELETE FROM sign_in_throttle WHERE throttle_key = $1")
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    // ----- audit log -----
+
+    pub async fn append_audit(&self, entry: &NewAuditEntry) -> Result<()> {
+        const SQL: &str = "INSERT INTO audit_log (at, actor_user_id, organisation_id, action, target, detail, client_ip)
+                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        with_pool!(self, pool => sqlx::query(SQL)
+            .bind(entry.at)
+            .bind(entry.actor_user_id)
+            .bind(entry.organisation_id)
+            .bind(&entry.action)
+            .bind(&entry.target)
+            .bind(&entry.detail)
+            .bind(&entry.client_ip)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The newest `limit` audit entries, for one organisation or all of them.
+    pub async fn recent_audit(&self, organisation_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
+        const SQL: &str = "SELECT id, at, actor_user_id, organisation_id, action, target, detail, client_ip
+                           FROM audit_log WHERE $1 IS NULL OR organisation_id = $1
+                           ORDER BY id DESC LIMIT $2";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(organisation_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+}
+
+/// Hides the password in a database URL so that it can be shown in errors and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(redact_url("postgres://rampart:s3cret@db:5432/x"), "postgres://rampart:***@db:5432/x");
+        assert_eq!(redact_url("postgres://rampart@db/x"), "postgres://rampart@db/x");
+        assert_eq!(redact_url("sqlite://data/rampart.db"), "sqlite://data/rampart.db");
+    }
+}

@@ -1,0 +1,133 @@
+//! Plain records read from and written to the database.
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    /// The type of health or care organisation, e.g. `acute_trust` (used to target advisories).
+    pub kind: String,
+    pub region: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOrganisation {
+    pub name: String,
+    pub slug: String,
+    pub kind: String,
+    pub region: Option<String>,
+}
+
+/// A user with their roles. `password_hash` is an argon2 PHC string; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: Option<String>,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub roles: Vec<String>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("organisation_id", &self.organisation_id)
+            .field("email", &self.email)
+            .field("display_name", &self.display_name)
+            .field("password_hash", &self.password_hash.as_ref().map(|_| "<redacted>"))
+            .field("disabled", &self.disabled)
+            .field("roles", &self.roles)
+            .finish()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: i64,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: Option<String>,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    pub(crate) fn into_user(self, roles: Vec<String>) -> User {
+        User {
+            id: self.id,
+            organisation_id: self.organisation_id,
+            organisation_name: self.organisation_name,
+            email: self.email,
+            display_name: self.display_name,
+            password_hash: self.password_hash,
+            disabled: self.disabled,
+            created_at: self.created_at,
+            roles,
+        }
+    }
+}
+
+pub struct NewUser {
+    pub organisation_id: Option<i64>,
+    /// Already normalised (trimmed, lower-case) by the caller.
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Session {
+    pub token_hash: Vec<u8>,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+pub struct NewSession {
+    /// SHA-256 of the cookie's token: a stolen database does not yield usable sessions.
+    pub token_hash: Vec<u8>,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub client_ip: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Throttle {
+    pub failures: i64,
+    pub window_started_at: i64,
+    pub locked_until: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewAuditEntry {
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: String,
+    pub client_ip: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: String,
+    pub client_ip: Option<String>,
+}
