@@ -1,1 +1,207 @@
-fn main(){}
+//! Build automation for Rampart: `cargo xtask <command>`.
+//!
+//! - `run`: build the browser bundle and the release server, then serve on http://127.0.0.1:3000 (SQLite).
+//! - `test`: everything CI checks: formatting, clippy, both `web` feature sets, the Rust tests (SQLite and
+//!   PostgreSQL) and the headless-browser tests.
+//! - `build`: only the browser bundle into `target/site/pkg`.
+//!
+//! Only registries are used: wasm-bindgen runs as a library pinned to the same version as the app's
+//! `wasm-bindgen`, and `wasm-opt` comes from npm's `binaryen` (Debian's is too old and breaks the bundle).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("build") => build_bundle(&root).map(|_| ()),
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|build>");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn status(command: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {command:?}");
+    let status = command.status().with_context(|| format!("could not start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// `npm ci` once per lock file change: binaryen's wasm-opt and playwright-core.
+fn ensure_npm_tools(root: &Path) -> Result<()> {
+    let stamp = root.join("node_modules/.rampart-lock");
+    let lock = std::fs::read(root.join("package-lock.json")).context("reading package-lock.json")?;
+    if std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) {
+        return Ok(());
+    }
+    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))?;
+    std::fs::write(&stamp, &lock)?;
+    Ok(())
+}
+
+/// The toolchain file lists the wasm targets; rustup installs them with a new toolchain but not into
+/// one that is already present, so add any that are missing.
+fn ensure_rust_targets() -> Result<()> {
+    let output = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let Ok(output) = output else {
+        return Ok(()); // No rustup: trust the toolchain to have the target, and let cargo say if not.
+    };
+    let installed = String::from_utf8_lossy(&output.stdout);
+    for target in [WASM_TARGET, "wasm32-wasip2"] {
+        if !installed.lines().any(|line| line.trim() == target) {
+            status(Command::new("rustup").args(["target", "add", target]))?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds `web` for the browser and writes `target/site/pkg/web.js` and `web_bg.wasm`.
+fn build_bundle(root: &Path) -> Result<PathBuf> {
+    ensure_rust_targets()?;
+    ensure_npm_tools(root)?;
+    status(cargo().args([
+        "build",
+        "--package",
+        "web",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        "hydrate",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let target_dir = cargo_target_dir(root);
+    let wasm = target_dir.join(WASM_TARGET).join("wasm-release").join("web.wasm");
+    let pkg = root.join("target/site/pkg");
+    std::fs::create_dir_all(&pkg)?;
+    eprintln!("xtask: wasm-bindgen {}", wasm.display());
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .out_name("web")
+        .web(true)?
+        .typescript(false)
+        .generate(&pkg)
+        .context("wasm-bindgen failed")?;
+    let bundle = pkg.join("web_bg.wasm");
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    let optimised = pkg.join("web_bg.opt.wasm");
+    status(
+        Command::new(&wasm_opt)
+            .arg("-Oz")
+            .arg("--enable-bulk-memory")
+            .arg("--enable-nontrapping-float-to-int")
+            .arg("--enable-sign-ext")
+            .arg("--enable-mutable-globals")
+            .arg(&bundle)
+            .arg("-o")
+            .arg(&optimised),
+    )?;
+    std::fs::rename(&optimised, &bundle)?;
+    report_sizes(&pkg)?;
+    Ok(pkg)
+}
+
+fn cargo_target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
+fn report_sizes(pkg: &Path) -> Result<()> {
+    let mut total_gzip = 0;
+    for name in ["web.js", "web_bg.wasm"] {
+        let bytes = std::fs::read(pkg.join(name))?;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&bytes)?;
+        let gzipped = encoder.finish()?.len();
+        total_gzip += gzipped;
+        eprintln!("xtask: {name}: {} KiB raw, {} KiB gzip -9", bytes.len() / 1024, gzipped / 1024);
+    }
+    eprintln!("xtask: browser bundle total {} KiB gzipped", total_gzip / 1024);
+    Ok(())
+}
+
+/// README command 1: build everything and serve with the embedded defaults.
+fn run(root: &Path, extra: &[String]) -> Result<()> {
+    build_bundle(root)?;
+    status(cargo().args(["build", "--release", "--package", "server", "--bin", "rampart"]))?;
+    let binary = cargo_target_dir(root).join("release/rampart");
+    let mut command = Command::new(binary);
+    command.arg("serve").args(extra);
+    eprintln!("xtask: starting Rampart on http://127.0.0.1:3000 (Ctrl-C stops it)");
+    let status = command.status()?;
+    if !status.success() {
+        bail!("rampart exited with {status}");
+    }
+    Ok(())
+}
+
+/// Debian's chromium is the browser for end-to-end tests; install it when it is missing.
+fn ensure_chromium() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    eprintln!("xtask: /usr/bin/chromium is missing; installing Debian's chromium package");
+    let sudo = if is_root() { vec![] } else { vec!["sudo"] };
+    let apt = |args: &[&str]| {
+        let mut command = Command::new(if sudo.is_empty() { "apt-get" } else { "sudo" });
+        if !sudo.is_empty() {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        status(&mut command)
+    };
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "--no-install-recommends", "chromium"])?;
+    Ok(())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// README command 2: every check CI runs, in the order that fails fastest.
+fn test(root: &Path) -> Result<()> {
+    status(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    ensure_chromium()?;
+    build_bundle(root)?;
+    status(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    status(cargo().args([
+        "clippy",
+        "--package",
+        "web",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--no-default-features",
+        "--features",
+        "hydrate",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    status(cargo().args(["test", "--workspace"]).env("RAMPART_SITE_DIR", root.join("target/site")))?;
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}

@@ -1,1 +1,145 @@
+//! The `rampart` server: a thin shell that wires configuration, storage, accounts and the web app into two
+//! axum routers (the engine origin and the content origin). Policy lives in the crates it calls.
+//!
+//! [`router`] and [`content_router`] bind no socket, so tests drive them with `oneshot`.
 
+pub mod config;
+mod content;
+mod guard;
+mod headers;
+pub mod serve;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use accounts::{Accounts, AccountsConfig, Clock};
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use store::Store;
+use tower::ServiceBuilder;
+use tower_http::services::ServeDir;
+use web::api::ssr::{CookiePolicy, WebState};
+
+pub use content::content_router;
+
+/// The one application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Accounts,
+    pub cookies: CookiePolicy,
+    pub leptos: LeptosOptions,
+    pub public_origin: String,
+    pub site_dir: PathBuf,
+    pub content_dir: PathBuf,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// What [`AppState::new`] needs beyond the store.
+pub struct StateConfig {
+    pub public_url: String,
+    pub site_dir: PathBuf,
+    pub content_dir: PathBuf,
+    pub secret: accounts::SecretKey,
+    pub accounts: AccountsConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: StateConfig) -> AppState {
+        let leptos = LeptosOptions::builder()
+            .output_name("web")
+            .site_root(config.site_dir.display().to_string())
+            .site_pkg_dir("pkg")
+            .build();
+        AppState {
+            accounts: Accounts::new(store, config.secret, config.accounts, config.clock),
+            cookies: CookiePolicy { secure: config.public_url.starts_with("https://") },
+            leptos,
+            public_origin: config::origin(&config.public_url),
+            site_dir: config.site_dir,
+            content_dir: config.content_dir,
+        }
+    }
+
+    fn web_state(&self) -> WebState {
+        WebState { accounts: self.accounts.clone(), cookies: self.cookies }
+    }
+}
+
+/// The engine origin: pages, server functions, health, static assets. Binds no socket.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(web::App);
+    let web_state = state.web_state();
+    let leptos = state.leptos.clone();
+    let pages = Router::<AppState>::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                leptos::prelude::provide_context(web_state.clone());
+                leptos::nonce::provide_nonce();
+            },
+            move || web::shell(leptos.clone()),
+        )
+        .route("/", get(home))
+        .route("/assets/rampart.css", get(stylesheet))
+        .nest_service("/pkg", ServeDir::new(state.site_dir.join("pkg")))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(web::shell));
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .merge(pages.layer(
+            ServiceBuilder::new()
+                .layer(axum::middleware::from_fn_with_state(state.clone(), guard::authenticate))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), guard::require_sign_in))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), guard::check_csrf)),
+        ))
+        .layer(axum::middleware::from_fn(headers::engine_security_headers))
+        .with_state(state)
+}
+
+/// `/` sends people where they belong: setup on first run, their dashboard, or sign-in.
+async fn home(State(state): State<AppState>, auth: Option<axum::Extension<web::api::ssr::RequestAuth>>) -> Redirect {
+    if state.accounts.setup_needed().await.unwrap_or(false) {
+        return Redirect::to("/setup");
+    }
+    match auth {
+        Some(axum::Extension(auth)) if auth.user.is_some() => Redirect::to("/dashboard"),
+        _ => Redirect::to("/sign-in"),
+    }
+}
+
+/// Ready when the database answers and is fully migrated; load balancers stop sending traffic otherwise.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.accounts.store().is_ready().await {
+        Ok(true) => (StatusCode::OK, "ready"),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "database migrations are pending"),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+const STYLESHEET: &str = web::STYLESHEET;
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        STYLESHEET,
+    )
+}

@@ -1,1 +1,179 @@
-fn main(){}
+//! `rampart`: the server and its admin commands. All of them read the same configuration, so admin
+//! commands work on the same data directory and database as the running server.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use accounts::{Actor, NewOrganisationRequest, NewUserRequest, Role};
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand};
+use server::config::{Config, LogFormat};
+
+#[derive(Parser)]
+#[command(name = "rampart", version, about = "Rampart: SCORM and LTI e-learning with security operations for health and care")]
+struct Cli {
+    /// Configuration file (TOML). Default: ./rampart.toml if it exists.
+    #[arg(long, global = true, env = "RAMPART_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the engine and content servers.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        name: String,
+        /// Type of organisation, e.g. acute_trust, gp_practice, social_care.
+        #[arg(long, default_value = "other")]
+        kind: String,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input (one line) or generated and printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Organisation name or slug (omit for national roles).
+        #[arg(long)]
+        org: Option<String>,
+        /// Role (repeatable): learner, org_admin, security_lead, cert_analyst, platform_admin.
+        #[arg(long = "role", default_value = "learner")]
+        roles: Vec<String>,
+    },
+    /// List users.
+    List,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let config = match Config::load(cli.config.as_deref(), &env) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("rampart: {error:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rampart: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => server::serve::serve(config).await,
+        Command::Migrate => {
+            server::serve::open_store(&config).await?;
+            println!("database is up to date: {}", store::redact_url(&config.database_url()));
+            Ok(())
+        }
+        Command::Org(command) => org(command, &config).await,
+        Command::User(command) => user(command, &config).await,
+    }
+}
+
+async fn accounts(config: &Config) -> anyhow::Result<accounts::Accounts> {
+    let store = server::serve::open_store(config).await?;
+    Ok(server::serve::app_state(config, store)?.accounts)
+}
+
+async fn org(command: OrgCommand, config: &Config) -> anyhow::Result<()> {
+    let accounts = accounts(config).await?;
+    match command {
+        OrgCommand::Create { name, kind, region } => {
+            let request = NewOrganisationRequest { name, kind, region };
+            let org = accounts.create_organisation(&Actor::System, &request, None).await?;
+            println!("created organisation {} (slug {}, id {})", org.name, org.slug, org.id);
+        }
+        OrgCommand::List => {
+            for org in accounts.list_organisations(&Actor::System).await? {
+                println!("{}\t{}\t{}\t{}", org.id, org.slug, org.kind, org.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user(command: UserCommand, config: &Config) -> anyhow::Result<()> {
+    let accounts = accounts(config).await?;
+    match command {
+        UserCommand::Create { email, name, org, roles } => {
+            let roles = roles
+                .iter()
+                .map(|name| Role::parse(name).ok_or_else(|| anyhow!("unknown role {name:?}; use one of learner, org_admin, security_lead, cert_analyst, platform_admin")))
+                .collect::<anyhow::Result<Vec<Role>>>()?;
+            let organisation_id = match org {
+                Some(org) => Some(accounts.find_organisation(&org).await?.id),
+                None => None,
+            };
+            let (password, generated) = read_or_generate_password()?;
+            let request = NewUserRequest { email, display_name: name, password: password.clone(), organisation_id, roles };
+            let user = accounts.create_user(&Actor::System, &request, None).await?;
+            println!("created user {} <{}> with roles {}", user.display_name, user.email, user.roles.join(", "));
+            if generated {
+                println!("initial password (shown once): {password}");
+            }
+        }
+        UserCommand::List => {
+            for user in accounts.list_users(&Actor::System).await? {
+                let org = user.organisation_name.unwrap_or_else(|| "-".to_owned());
+                println!("{}\t{}\t{}\t{}\t{}", user.id, user.email, user.display_name, org, user.roles.join(","));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A password piped on stdin (so it never appears in the process list or shell history), or a random one.
+fn read_or_generate_password() -> anyhow::Result<(String, bool)> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if !password.is_empty() {
+            return Ok((password, false));
+        }
+    }
+    let words = accounts::SecretKey::generate().encode();
+    Ok((format!("{}-{}-{}", &words[0..6], &words[6..12], &words[12..18]), true))
+}

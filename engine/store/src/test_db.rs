@@ -88,7 +88,7 @@ macro_rules! contract_tests {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let db = $crate::test_db::TestDb::sqlite().await;
                     super::$name(&db.store).await;
@@ -98,7 +98,7 @@ macro_rules! contract_tests {
         }
         mod postgres {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let db = $crate::test_db::TestDb::postgres().await;
                     super::$name(&db.store).await;

@@ -1,0 +1,430 @@
+//! The wire between pages and server: data shapes, the error type, and the server functions.
+//!
+//! Every `cfg(feature = "ssr")` split of the web crate lives in this file. Server functions stay thin:
+//! they take the request's [`ssr::RequestAuth`] and the [`ssr::WebState`] from context and call the
+//! `accounts` crate, which owns all policy. Mutating functions take a `csrf_token` argument: the server's
+//! CSRF layer checks it before the function runs, so a form without one is refused.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, JsonEncoding};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What every page needs: who is signed in, the token its forms must carry, and whether setup is due.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageInfo {
+    pub user: Option<UserView>,
+    pub csrf_token: String,
+    pub setup_needed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: Option<String>,
+    /// `(role name, label)` pairs.
+    pub roles: Vec<(String, String)>,
+}
+
+impl UserView {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|(name, _)| name == role)
+    }
+    pub fn is_platform_admin(&self) -> bool {
+        self.has_role("platform_admin")
+    }
+    pub fn is_admin(&self) -> bool {
+        self.is_platform_admin() || self.has_role("org_admin")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationView {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub kind_label: String,
+    pub region: Option<String>,
+    pub n_users: usize,
+}
+
+/// The organisations page: the list, and the organisation types its form offers as `(value, label)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrganisationsPage {
+    pub organisations: Vec<OrganisationView>,
+    pub kinds: Vec<(String, String)>,
+}
+
+/// The choices a user form offers the signed-in admin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserFormChoices {
+    pub organisations: Vec<(i64, String)>,
+    /// `(role name, label)` pairs this admin may grant.
+    pub roles: Vec<(String, String)>,
+}
+
+/// Errors as pages see them. Messages are written for people; internal details stay in the server log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AppError {
+    /// A form field is wrong: `field` is the input's `name`.
+    Invalid { field: String, message: String },
+    /// The request cannot be done as asked (wrong password, throttled, already exists …).
+    Refused(String),
+    NotSignedIn,
+    Forbidden(String),
+    /// Something broke on our side; the details are in the server log.
+    Internal,
+    Transport(String),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::Invalid { message, .. } | AppError::Refused(message) => f.write_str(message),
+            AppError::NotSignedIn => f.write_str("Your session has ended. Sign in again to continue."),
+            AppError::Forbidden(message) => write!(f, "You do not have permission: {message}."),
+            AppError::Internal => f.write_str("Something went wrong on our side. Try again in a moment."),
+            AppError::Transport(message) => write!(f, "Could not reach the server: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+impl AppError {
+    /// The form field this error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+#[server(input = GetUrl, prefix = "/api", endpoint = "page_context")]
+pub async fn page_context() -> Result<PageInfo, AppError> {
+    let auth = ssr::request_auth()?;
+    let state = ssr::state()?;
+    let setup_needed = state.accounts.setup_needed().await.map_err(ssr::internal)?;
+    Ok(PageInfo { user: auth.user.as_ref().map(ssr::user_view), csrf_token: auth.csrf_token, setup_needed })
+}
+
+#[server(prefix = "/api", endpoint = "complete_setup")]
+pub async fn complete_setup(
+    csrf_token: String,
+    display_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let auth = ssr::request_auth()?;
+    let state = ssr::state()?;
+    let signed_in = state
+        .accounts
+        .complete_setup(&email, &display_name, &password, auth.client_ip.clone())
+        .await
+        .map_err(ssr::from_accounts)?;
+    ssr::set_session_cookie(&state, &signed_in);
+    leptos_axum::redirect("/admin/organisations");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(csrf_token: String, email: String, password: String, next: String) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let auth = ssr::request_auth()?;
+    let state = ssr::state()?;
+    let signed_in =
+        state.accounts.sign_in(&email, &password, auth.client_ip.clone()).await.map_err(ssr::from_accounts)?;
+    ssr::set_session_cookie(&state, &signed_in);
+    leptos_axum::redirect(ssr::safe_next(&next));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out(csrf_token: String) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let auth = ssr::request_auth()?;
+    let state = ssr::state()?;
+    if let Some(token) = &auth.session {
+        state.accounts.sign_out(token, auth.user.as_ref(), auth.client_ip.clone()).await.map_err(ssr::internal)?;
+    }
+    ssr::clear_session_cookie(&state);
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+#[server(input = GetUrl, prefix = "/api", endpoint = "organisations")]
+pub async fn list_organisations() -> Result<OrganisationsPage, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let organisations = state.accounts.list_organisations(&actor).await.map_err(ssr::from_accounts)?;
+    let users = match state.accounts.list_users(&actor).await {
+        Ok(users) => users,
+        Err(accounts::AccountsError::Forbidden(_)) => Vec::new(),
+        Err(other) => return Err(ssr::from_accounts(other)),
+    };
+    let organisations = organisations
+        .into_iter()
+        .map(|o| OrganisationView {
+            n_users: users.iter().filter(|u| u.organisation_id == Some(o.id)).count(),
+            kind_label: accounts::ORGANISATION_KINDS
+                .iter()
+                .find(|(value, _)| *value == o.kind)
+                .map_or(o.kind.clone(), |(_, label)| label.to_string()),
+            id: o.id,
+            name: o.name,
+            slug: o.slug,
+            region: o.region,
+        })
+        .collect();
+    let kinds = accounts::ORGANISATION_KINDS.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
+    Ok(OrganisationsPage { organisations, kinds })
+}
+
+#[server(prefix = "/api", endpoint = "create_organisation")]
+pub async fn create_organisation(
+    csrf_token: String,
+    name: String,
+    kind: String,
+    region: String,
+) -> Result<OrganisationView, AppError> {
+    let _ = csrf_token;
+    let (state, actor) = ssr::signed_in()?;
+    let request = accounts::NewOrganisationRequest { name, kind, region: Some(region) };
+    let client_ip = ssr::request_auth()?.client_ip;
+    let o = state.accounts.create_organisation(&actor, &request, client_ip).await.map_err(ssr::from_accounts)?;
+    Ok(OrganisationView {
+        id: o.id,
+        kind_label: o.kind,
+        name: o.name,
+        slug: o.slug,
+        region: o.region,
+        n_users: 0,
+    })
+}
+
+#[server(input = GetUrl, prefix = "/api", endpoint = "users")]
+pub async fn list_users() -> Result<Vec<UserView>, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let users = state.accounts.list_users(&actor).await.map_err(ssr::from_accounts)?;
+    Ok(users.iter().map(ssr::user_view).collect())
+}
+
+#[server(input = GetUrl, prefix = "/api", endpoint = "user_form_options")]
+pub async fn user_form_options() -> Result<UserFormChoices, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let organisations = state.accounts.list_organisations(&actor).await.map_err(ssr::from_accounts)?;
+    let platform_admin = match &actor {
+        accounts::Actor::User(user) => accounts::has_role(user, accounts::Role::PlatformAdmin),
+        accounts::Actor::System => true,
+    };
+    let roles = accounts::Role::ALL
+        .into_iter()
+        .filter(|role| platform_admin || !role.is_national())
+        .map(|role| (role.as_str().to_owned(), role.label().to_owned()))
+        .collect();
+    Ok(UserFormChoices { organisations: organisations.into_iter().map(|o| (o.id, o.name)).collect(), roles })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "create_user")]
+pub async fn create_user(
+    csrf_token: String,
+    display_name: String,
+    email: String,
+    password: String,
+    organisation_id: String,
+    role_learner: Option<String>,
+    role_org_admin: Option<String>,
+    role_security_lead: Option<String>,
+    role_cert_analyst: Option<String>,
+    role_platform_admin: Option<String>,
+) -> Result<UserView, AppError> {
+    let _ = csrf_token;
+    let (state, actor) = ssr::signed_in()?;
+    let ticked = [
+        (role_learner, accounts::Role::Learner),
+        (role_org_admin, accounts::Role::OrgAdmin),
+        (role_security_lead, accounts::Role::SecurityLead),
+        (role_cert_analyst, accounts::Role::CertAnalyst),
+        (role_platform_admin, accounts::Role::PlatformAdmin),
+    ];
+    let roles = ticked.into_iter().filter_map(|(box_value, role)| box_value.map(|_| role)).collect();
+    let organisation_id = match organisation_id.trim() {
+        "" => None,
+        text => Some(text.parse::<i64>().map_err(|_| AppError::Invalid {
+            field: "organisation_id".into(),
+            message: "Choose an organisation from the list".into(),
+        })?),
+    };
+    let request = accounts::NewUserRequest { email, display_name, password, organisation_id, roles };
+    let client_ip = ssr::request_auth()?.client_ip;
+    let user = state.accounts.create_user(&actor, &request, client_ip).await.map_err(ssr::from_accounts)?;
+    Ok(ssr::user_view(&user))
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! Server-side glue: the state and per-request facts the server hands to server functions.
+
+    use accounts::{Accounts, AccountsError, Actor, SignedIn, User};
+    use http::header::SET_COOKIE;
+    use http::HeaderValue;
+    use leptos::prelude::*;
+
+    use super::{AppError, UserView};
+
+    /// Long-lived state the server provides to every server function and page.
+    #[derive(Clone)]
+    pub struct WebState {
+        pub accounts: Accounts,
+        pub cookies: CookiePolicy,
+    }
+
+    /// How Rampart's cookies are named and flagged. Over HTTPS the names carry the `__Host-` prefix,
+    /// which browsers only accept with `Secure`, `Path=/` and no `Domain`, so no sibling host can set them.
+    #[derive(Clone, Copy, Debug)]
+    pub struct CookiePolicy {
+        pub secure: bool,
+    }
+
+    impl CookiePolicy {
+        pub fn session_name(&self) -> &'static str {
+            if self.secure { "__Host-rampart_session" } else { "rampart_session" }
+        }
+
+        pub fn csrf_name(&self) -> &'static str {
+            if self.secure { "__Host-rampart_csrf" } else { "rampart_csrf" }
+        }
+
+        /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, and Secure over HTTPS.
+        pub fn build(&self, name: &'static str, value: String, max_age_secs: i64) -> String {
+            let cookie = cookie::Cookie::build((name, value))
+                .http_only(true)
+                .same_site(cookie::SameSite::Strict)
+                .path("/")
+                .secure(self.secure)
+                .max_age(cookie::time::Duration::seconds(max_age_secs))
+                .build();
+            cookie.to_string()
+        }
+    }
+
+    /// What the server's auth layer learned about this request. Inserted into request extensions.
+    #[derive(Clone, Debug)]
+    pub struct RequestAuth {
+        pub user: Option<User>,
+        pub session: Option<accounts::SessionToken>,
+        pub csrf_token: String,
+        pub client_ip: Option<String>,
+    }
+
+    pub fn state() -> Result<WebState, AppError> {
+        use_context::<WebState>().ok_or_else(|| {
+            tracing_missing("WebState");
+            AppError::Internal
+        })
+    }
+
+    pub fn request_auth() -> Result<RequestAuth, AppError> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<RequestAuth>().cloned())
+            .ok_or_else(|| {
+                tracing_missing("RequestAuth");
+                AppError::Internal
+            })
+    }
+
+    fn tracing_missing(what: &str) {
+        leptos::logging::error!("server function ran without {what} in context; is the auth layer installed?");
+    }
+
+    /// The state and the signed-in user as an [`Actor`], or [`AppError::NotSignedIn`].
+    pub fn signed_in() -> Result<(WebState, Actor), AppError> {
+        let user = request_auth()?.user.ok_or(AppError::NotSignedIn)?;
+        Ok((state()?, Actor::User(Box::new(user))))
+    }
+
+    pub fn user_view(user: &User) -> UserView {
+        UserView {
+            id: user.id,
+            display_name: user.display_name.clone(),
+            email: user.email.clone(),
+            organisation_id: user.organisation_id,
+            organisation_name: user.organisation_name.clone(),
+            roles: user
+                .roles
+                .iter()
+                .map(|name| {
+                    let label = accounts::Role::parse(name).map_or(name.as_str(), |role| role.label());
+                    (name.clone(), label.to_owned())
+                })
+                .collect(),
+        }
+    }
+
+    pub fn from_accounts(error: AccountsError) -> AppError {
+        match error {
+            AccountsError::Invalid { field, message } => AppError::Invalid { field: field.to_owned(), message },
+            AccountsError::Forbidden(why) => AppError::Forbidden(why.to_owned()),
+            other if other.is_client_error() => AppError::Refused(other.to_string()),
+            other => internal(other),
+        }
+    }
+
+    /// Logs the real error and gives the page a generic one.
+    pub fn internal(error: AccountsError) -> AppError {
+        leptos::logging::error!("request failed: {error}");
+        AppError::Internal
+    }
+
+    pub fn set_session_cookie(state: &WebState, signed_in: &SignedIn) {
+        let value = state.cookies.build(
+            state.cookies.session_name(),
+            signed_in.token.as_str().to_owned(),
+            signed_in.max_age_secs,
+        );
+        append_cookie(value);
+    }
+
+    pub fn clear_session_cookie(state: &WebState) {
+        append_cookie(state.cookies.build(state.cookies.session_name(), String::new(), 0));
+    }
+
+    fn append_cookie(value: String) {
+        if let (Some(response), Ok(value)) =
+            (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value))
+        {
+            response.append_header(SET_COOKIE, value);
+        }
+    }
+
+    /// Only local paths are followed after sign-in, so a crafted link cannot bounce people elsewhere.
+    pub fn safe_next(next: &str) -> &str {
+        let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+        if local && next != "/sign-in" { next } else { "/dashboard" }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn only_local_paths_are_followed() {
+            assert_eq!(super::safe_next("/admin/users"), "/admin/users");
+            assert_eq!(super::safe_next("//evil.example/x"), "/dashboard");
+            assert_eq!(super::safe_next("https://evil.example"), "/dashboard");
+            assert_eq!(super::safe_next("/\\evil.example"), "/dashboard");
+            assert_eq!(super::safe_next(""), "/dashboard");
+        }
+    }
+}
