@@ -69,10 +69,18 @@ pub struct UserFormChoices {
 /// Errors as pages see them. Messages are written for people; internal details stay in the server log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AppError {
-    /// A form field is wrong: `field` is the input's `name`.
-    Invalid { field: String, message: String },
+    /// A form field is wrong: `field` is the input's `name`. `entered` holds what was typed into the
+    /// form's non-secret fields, so the page can show it again.
+    Invalid {
+        field: String,
+        message: String,
+        entered: Vec<(String, String)>,
+    },
     /// The request cannot be done as asked (wrong password, throttled, already exists …).
-    Refused(String),
+    Refused {
+        message: String,
+        entered: Vec<(String, String)>,
+    },
     NotSignedIn,
     Forbidden(String),
     /// Something broke on our side; the details are in the server log.
@@ -83,10 +91,16 @@ pub enum AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Invalid { message, .. } | AppError::Refused(message) => f.write_str(message),
-            AppError::NotSignedIn => f.write_str("Your session has ended. Sign in again to continue."),
+            AppError::Invalid { message, .. } | AppError::Refused { message, .. } => {
+                f.write_str(message)
+            }
+            AppError::NotSignedIn => {
+                f.write_str("Your session has ended. Sign in again to continue.")
+            }
             AppError::Forbidden(message) => write!(f, "You do not have permission: {message}."),
-            AppError::Internal => f.write_str("Something went wrong on our side. Try again in a moment."),
+            AppError::Internal => {
+                f.write_str("Something went wrong on our side. Try again in a moment.")
+            }
             AppError::Transport(message) => write!(f, "Could not reach the server: {message}"),
         }
     }
@@ -103,6 +117,25 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// Records the non-secret values a form was sent with, so that the form can be shown again filled in.
+    pub fn keeping(mut self, fields: &[(&str, &str)]) -> Self {
+        if let AppError::Invalid { entered, .. } | AppError::Refused { entered, .. } = &mut self {
+            entered.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        }
+        self
+    }
+
+    /// What was typed into field `name` before this error, if it was kept.
+    pub fn entered(&self, name: &str) -> Option<&str> {
+        match self {
+            AppError::Invalid { entered, .. } | AppError::Refused { entered, .. } => entered
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str()),
+            _ => None,
+        }
+    }
+
     /// The form field this error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
@@ -117,7 +150,11 @@ pub async fn page_context() -> Result<PageInfo, AppError> {
     let auth = ssr::request_auth()?;
     let state = ssr::state()?;
     let setup_needed = state.accounts.setup_needed().await.map_err(ssr::internal)?;
-    Ok(PageInfo { user: auth.user.as_ref().map(ssr::user_view), csrf_token: auth.csrf_token, setup_needed })
+    Ok(PageInfo {
+        user: auth.user.as_ref().map(ssr::user_view),
+        csrf_token: auth.csrf_token,
+        setup_needed,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "complete_setup")]
@@ -134,19 +171,29 @@ pub async fn complete_setup(
         .accounts
         .complete_setup(&email, &display_name, &password, auth.client_ip.clone())
         .await
-        .map_err(ssr::from_accounts)?;
+        .map_err(|e| {
+            ssr::from_accounts(e).keeping(&[("display_name", &display_name), ("email", &email)])
+        })?;
     ssr::set_session_cookie(&state, &signed_in);
     leptos_axum::redirect("/admin/organisations");
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(csrf_token: String, email: String, password: String, next: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    csrf_token: String,
+    email: String,
+    password: String,
+    next: String,
+) -> Result<(), AppError> {
     let _ = csrf_token;
     let auth = ssr::request_auth()?;
     let state = ssr::state()?;
-    let signed_in =
-        state.accounts.sign_in(&email, &password, auth.client_ip.clone()).await.map_err(ssr::from_accounts)?;
+    let signed_in = state
+        .accounts
+        .sign_in(&email, &password, auth.client_ip.clone())
+        .await
+        .map_err(|e| ssr::from_accounts(e).keeping(&[("email", &email), ("next", &next)]))?;
     ssr::set_session_cookie(&state, &signed_in);
     leptos_axum::redirect(ssr::safe_next(&next));
     Ok(())
@@ -158,7 +205,11 @@ pub async fn sign_out(csrf_token: String) -> Result<(), AppError> {
     let auth = ssr::request_auth()?;
     let state = ssr::state()?;
     if let Some(token) = &auth.session {
-        state.accounts.sign_out(token, auth.user.as_ref(), auth.client_ip.clone()).await.map_err(ssr::internal)?;
+        state
+            .accounts
+            .sign_out(token, auth.user.as_ref(), auth.client_ip.clone())
+            .await
+            .map_err(ssr::internal)?;
     }
     ssr::clear_session_cookie(&state);
     leptos_axum::redirect("/sign-in");
@@ -168,7 +219,11 @@ pub async fn sign_out(csrf_token: String) -> Result<(), AppError> {
 #[server(input = GetUrl, prefix = "/api", endpoint = "organisations")]
 pub async fn list_organisations() -> Result<OrganisationsPage, AppError> {
     let (state, actor) = ssr::signed_in()?;
-    let organisations = state.accounts.list_organisations(&actor).await.map_err(ssr::from_accounts)?;
+    let organisations = state
+        .accounts
+        .list_organisations(&actor)
+        .await
+        .map_err(ssr::from_accounts)?;
     let users = match state.accounts.list_users(&actor).await {
         Ok(users) => users,
         Err(accounts::AccountsError::Forbidden(_)) => Vec::new(),
@@ -177,7 +232,10 @@ pub async fn list_organisations() -> Result<OrganisationsPage, AppError> {
     let organisations = organisations
         .into_iter()
         .map(|o| OrganisationView {
-            n_users: users.iter().filter(|u| u.organisation_id == Some(o.id)).count(),
+            n_users: users
+                .iter()
+                .filter(|u| u.organisation_id == Some(o.id))
+                .count(),
             kind_label: accounts::ORGANISATION_KINDS
                 .iter()
                 .find(|(value, _)| *value == o.kind)
@@ -188,8 +246,14 @@ pub async fn list_organisations() -> Result<OrganisationsPage, AppError> {
             region: o.region,
         })
         .collect();
-    let kinds = accounts::ORGANISATION_KINDS.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
-    Ok(OrganisationsPage { organisations, kinds })
+    let kinds = accounts::ORGANISATION_KINDS
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect();
+    Ok(OrganisationsPage {
+        organisations,
+        kinds,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "create_organisation")]
@@ -201,9 +265,25 @@ pub async fn create_organisation(
 ) -> Result<OrganisationView, AppError> {
     let _ = csrf_token;
     let (state, actor) = ssr::signed_in()?;
-    let request = accounts::NewOrganisationRequest { name, kind, region: Some(region) };
+    let kept = [
+        ("name", name.clone()),
+        ("kind", kind.clone()),
+        ("region", region.clone()),
+    ];
+    let request = accounts::NewOrganisationRequest {
+        name,
+        kind,
+        region: Some(region),
+    };
     let client_ip = ssr::request_auth()?.client_ip;
-    let o = state.accounts.create_organisation(&actor, &request, client_ip).await.map_err(ssr::from_accounts)?;
+    let o = state
+        .accounts
+        .create_organisation(&actor, &request, client_ip)
+        .await
+        .map_err(|e| {
+            ssr::from_accounts(e).keeping(&kept.each_ref().map(|(k, v)| (*k, v.as_str())))
+        })?;
+    leptos_axum::redirect(&ssr::with_added("/admin/organisations", &o.name));
     Ok(OrganisationView {
         id: o.id,
         kind_label: o.kind,
@@ -217,14 +297,22 @@ pub async fn create_organisation(
 #[server(input = GetUrl, prefix = "/api", endpoint = "users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     let (state, actor) = ssr::signed_in()?;
-    let users = state.accounts.list_users(&actor).await.map_err(ssr::from_accounts)?;
+    let users = state
+        .accounts
+        .list_users(&actor)
+        .await
+        .map_err(ssr::from_accounts)?;
     Ok(users.iter().map(ssr::user_view).collect())
 }
 
 #[server(input = GetUrl, prefix = "/api", endpoint = "user_form_options")]
 pub async fn user_form_options() -> Result<UserFormChoices, AppError> {
     let (state, actor) = ssr::signed_in()?;
-    let organisations = state.accounts.list_organisations(&actor).await.map_err(ssr::from_accounts)?;
+    let organisations = state
+        .accounts
+        .list_organisations(&actor)
+        .await
+        .map_err(ssr::from_accounts)?;
     let platform_admin = match &actor {
         accounts::Actor::User(user) => accounts::has_role(user, accounts::Role::PlatformAdmin),
         accounts::Actor::System => true,
@@ -234,7 +322,10 @@ pub async fn user_form_options() -> Result<UserFormChoices, AppError> {
         .filter(|role| platform_admin || !role.is_national())
         .map(|role| (role.as_str().to_owned(), role.label().to_owned()))
         .collect();
-    Ok(UserFormChoices { organisations: organisations.into_iter().map(|o| (o.id, o.name)).collect(), roles })
+    Ok(UserFormChoices {
+        organisations: organisations.into_iter().map(|o| (o.id, o.name)).collect(),
+        roles,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -260,17 +351,38 @@ pub async fn create_user(
         (role_cert_analyst, accounts::Role::CertAnalyst),
         (role_platform_admin, accounts::Role::PlatformAdmin),
     ];
-    let roles = ticked.into_iter().filter_map(|(box_value, role)| box_value.map(|_| role)).collect();
+    let roles = ticked
+        .into_iter()
+        .filter_map(|(box_value, role)| box_value.map(|_| role))
+        .collect();
     let organisation_id = match organisation_id.trim() {
         "" => None,
         text => Some(text.parse::<i64>().map_err(|_| AppError::Invalid {
             field: "organisation_id".into(),
             message: "Choose an organisation from the list".into(),
+            entered: Vec::new(),
         })?),
     };
-    let request = accounts::NewUserRequest { email, display_name, password, organisation_id, roles };
+    let kept = [
+        ("display_name", display_name.clone()),
+        ("email", email.clone()),
+    ];
+    let request = accounts::NewUserRequest {
+        email,
+        display_name,
+        password,
+        organisation_id,
+        roles,
+    };
     let client_ip = ssr::request_auth()?.client_ip;
-    let user = state.accounts.create_user(&actor, &request, client_ip).await.map_err(ssr::from_accounts)?;
+    let user = state
+        .accounts
+        .create_user(&actor, &request, client_ip)
+        .await
+        .map_err(|e| {
+            ssr::from_accounts(e).keeping(&kept.each_ref().map(|(k, v)| (*k, v.as_str())))
+        })?;
+    leptos_axum::redirect(&ssr::with_added("/admin/users", &user.display_name));
     Ok(ssr::user_view(&user))
 }
 
@@ -279,8 +391,8 @@ pub mod ssr {
     //! Server-side glue: the state and per-request facts the server hands to server functions.
 
     use accounts::{Accounts, AccountsError, Actor, SignedIn, User};
-    use http::header::SET_COOKIE;
     use http::HeaderValue;
+    use http::header::SET_COOKIE;
     use leptos::prelude::*;
 
     use super::{AppError, UserView};
@@ -301,11 +413,19 @@ pub mod ssr {
 
     impl CookiePolicy {
         pub fn session_name(&self) -> &'static str {
-            if self.secure { "__Host-rampart_session" } else { "rampart_session" }
+            if self.secure {
+                "__Host-rampart_session"
+            } else {
+                "rampart_session"
+            }
         }
 
         pub fn csrf_name(&self) -> &'static str {
-            if self.secure { "__Host-rampart_csrf" } else { "rampart_csrf" }
+            if self.secure {
+                "__Host-rampart_csrf"
+            } else {
+                "rampart_csrf"
+            }
         }
 
         /// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/, and Secure over HTTPS.
@@ -347,7 +467,9 @@ pub mod ssr {
     }
 
     fn tracing_missing(what: &str) {
-        leptos::logging::error!("server function ran without {what} in context; is the auth layer installed?");
+        leptos::logging::error!(
+            "server function ran without {what} in context; is the auth layer installed?"
+        );
     }
 
     /// The state and the signed-in user as an [`Actor`], or [`AppError::NotSignedIn`].
@@ -367,7 +489,8 @@ pub mod ssr {
                 .roles
                 .iter()
                 .map(|name| {
-                    let label = accounts::Role::parse(name).map_or(name.as_str(), |role| role.label());
+                    let label =
+                        accounts::Role::parse(name).map_or(name.as_str(), |role| role.label());
                     (name.clone(), label.to_owned())
                 })
                 .collect(),
@@ -376,11 +499,27 @@ pub mod ssr {
 
     pub fn from_accounts(error: AccountsError) -> AppError {
         match error {
-            AccountsError::Invalid { field, message } => AppError::Invalid { field: field.to_owned(), message },
+            AccountsError::Invalid { field, message } => AppError::Invalid {
+                field: field.to_owned(),
+                message,
+                entered: Vec::new(),
+            },
             AccountsError::Forbidden(why) => AppError::Forbidden(why.to_owned()),
-            other if other.is_client_error() => AppError::Refused(other.to_string()),
+            other if other.is_client_error() => AppError::Refused {
+                message: sentence_case(&other.to_string()),
+                entered: Vec::new(),
+            },
             other => internal(other),
         }
+    }
+
+    /// Library messages start in lower case (they are often embedded); pages show sentences.
+    fn sentence_case(message: &str) -> String {
+        let mut chars = message.chars();
+        chars
+            .next()
+            .map(|first| first.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
     }
 
     /// Logs the real error and gives the page a generic one.
@@ -399,21 +538,36 @@ pub mod ssr {
     }
 
     pub fn clear_session_cookie(state: &WebState) {
-        append_cookie(state.cookies.build(state.cookies.session_name(), String::new(), 0));
+        append_cookie(
+            state
+                .cookies
+                .build(state.cookies.session_name(), String::new(), 0),
+        );
     }
 
     fn append_cookie(value: String) {
-        if let (Some(response), Ok(value)) =
-            (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value))
-        {
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            HeaderValue::from_str(&value),
+        ) {
             response.append_header(SET_COOKIE, value);
         }
+    }
+
+    /// `path?added=<name>`: the page after a successful form shows what was added.
+    pub fn with_added(path: &str, name: &str) -> String {
+        let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        format!("{path}?added={encoded}")
     }
 
     /// Only local paths are followed after sign-in, so a crafted link cannot bounce people elsewhere.
     pub fn safe_next(next: &str) -> &str {
         let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-        if local && next != "/sign-in" { next } else { "/dashboard" }
+        if local && next != "/sign-in" {
+            next
+        } else {
+            "/dashboard"
+        }
     }
 
     #[cfg(test)]

@@ -1,13 +1,18 @@
-//! The Leptos application: layout, routes and pages. Rendered on the server, hydrated in the browser.
+//! The Leptos application in islands mode: pages are rendered on the server; only `#[island]`
+//! components ship to the browser and become interactive.
 //!
-//! Every form is an `ActionForm` that also works without JavaScript (it posts to the server function's
-//! URL) and carries the CSRF token. Errors are announced in an error summary (`role="alert"`) that links to
-//! the field, as the GOV.UK and NHS design systems do.
+//! Why islands: admin and learner pages are mostly documents and forms, so full hydration would send the
+//! whole app as wasm (measured 331 KiB gzipped) for a handful of interactive controls. Forms are plain
+//! HTML forms posting to server functions, so they work before (and without) any wasm: on error the
+//! server redirects back with the error in the query (`__err`), and the page renders the GOV.UK-style
+//! error summary linked to the field at fault.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::hooks::use_query_map;
 use leptos_router::{SsrMode, path};
 
 use crate::api::*;
@@ -22,8 +27,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="data:," />
                 <link rel="stylesheet" href="/assets/rampart.css" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -36,7 +42,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Scripts run only from our origin or with this response's nonce (the inline hydration bootstrap).
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
-    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
         return;
     };
     let policy = format!(
@@ -49,37 +57,110 @@ fn set_content_security_policy() {
     }
 }
 
-type ContextResource = Resource<Result<PageInfo, AppError>>;
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Router>
-            <Layout>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard") view=Dashboard ssr=SsrMode::Async />
-                    <Route path=path!("/admin/organisations") view=OrganisationsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
-                </Routes>
-            </Layout>
+            <Routes fallback=|| view! { <Page><NotFound /></Page> }>
+                <Route path=path!("/setup") view=|| view! { <Page><SetupPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=|| view! { <Page><SignInPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/dashboard") view=|| view! { <Page><Dashboard /></Page> } ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/organisations")
+                    view=|| view! { <Page><OrganisationsPage /></Page> }
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/admin/users") view=|| view! { <Page><UsersPage /></Page> } ssr=SsrMode::Async />
+            </Routes>
         </Router>
     }
 }
 
-/// Header, navigation and main landmark. Loads the page context again on every navigation, so the
-/// navigation follows sign-in and sign-out.
+/// Loads the page context (who is signed in, the CSRF token) once, then renders the layout around the
+/// page, which receives the context through `provide_context`.
 #[component]
-fn Layout(children: Children) -> impl IntoView {
-    let location = use_location();
-    let context: ContextResource = Resource::new(move || location.pathname.get(), |_| page_context());
-    provide_context(context);
-    let (menu_open, set_menu_open) = signal(false);
+fn Page(children: ChildrenFn) -> impl IntoView {
+    let context = Resource::new(|| (), |_| page_context());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match context.await {
+                        Ok(page) => {
+                            provide_context(page.clone());
+                            view! {
+                                <Layout user=page.user csrf_token=page.csrf_token>
+                                    {children()}
+                                </Layout>
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! {
+                            <Layout user=None csrf_token=String::new()>
+                                <ErrorPanel error />
+                            </Layout>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
 
+#[component]
+fn Layout(user: Option<UserView>, csrf_token: String, children: Children) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
+        <SiteHeader user csrf_token />
+        <main id="main" class="container" tabindex="-1">
+            {children()}
+        </main>
+        <footer class="site-footer">
+            <div class="container">
+                <p>"Rampart — security training and operations for health and care organisations."</p>
+            </div>
+        </footer>
+    }
+}
+
+/// The header with its navigation; an island because the small-screen menu opens and closes in place.
+#[island]
+fn SiteHeader(user: Option<UserView>, csrf_token: String) -> impl IntoView {
+    let (menu_open, set_menu_open) = signal(false);
+    // Effects run only in the browser, after hydration: the mark lets tests (and people debugging) tell a
+    // live page from a server-rendered one.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    let links = match &user {
+        Some(user) => {
+            let admin = user.is_admin();
+            view! {
+                <ul>
+                    <li><a href="/dashboard">"My training"</a></li>
+                    {admin.then(|| view! {
+                        <li><a href="/admin/organisations">"Organisations"</a></li>
+                        <li><a href="/admin/users">"Users"</a></li>
+                    })}
+                </ul>
+                <div class="nav-account">
+                    <span class="signed-in-as">{user.display_name.clone()}</span>
+                    <form method="post" action=SignOut::url()>
+                        <input type="hidden" name="csrf_token" value=csrf_token.clone() />
+                        <button type="submit" class="link-button">"Sign out"</button>
+                    </form>
+                </div>
+            }
+            .into_any()
+        }
+        None => view! { <ul><li><a href="/sign-in">"Sign in"</a></li></ul> }.into_any(),
+    };
+    view! {
         <header class="site-header">
             <div class="container header-row">
                 <a class="brand" href="/dashboard">
@@ -97,84 +178,33 @@ fn Layout(children: Children) -> impl IntoView {
                     {move || if menu_open.get() { "Close menu" } else { "Menu" }}
                 </button>
             </div>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let page = context.await.ok();
-                    view! { <Navigation page menu_open /> }
-                })}
-            </Suspense>
-        </header>
-        <main id="main" class="container" tabindex="-1">
-            {children()}
-        </main>
-        <footer class="site-footer">
-            <div class="container">
-                <p>"Rampart — security training and operations for health and care organisations."</p>
-            </div>
-        </footer>
-    }
-}
-
-#[component]
-fn Navigation(page: Option<PageInfo>, menu_open: ReadSignal<bool>) -> impl IntoView {
-    let Some(PageInfo { user: Some(user), csrf_token, .. }) = page else {
-        return view! {
             <nav id="primary-navigation" aria-label="Main" class="site-nav" class:open=move || menu_open.get()>
-                <div class="container"><ul><li><A href="/sign-in">"Sign in"</A></li></ul></div>
+                <div class="container nav-row">{links}</div>
             </nav>
-        }
-        .into_any();
-    };
-    let sign_out = ServerAction::<SignOut>::new();
-    let is_admin = user.is_admin();
-    view! {
-        <nav id="primary-navigation" aria-label="Main" class="site-nav" class:open=move || menu_open.get()>
-            <div class="container nav-row">
-                <ul>
-                    <li><A href="/dashboard">"My training"</A></li>
-                    {is_admin.then(|| view! {
-                        <li><A href="/admin/organisations">"Organisations"</A></li>
-                        <li><A href="/admin/users">"Users"</A></li>
-                    })}
-                </ul>
-                <div class="nav-account">
-                    <span class="signed-in-as">{user.display_name.clone()}</span>
-                    <ActionForm action=sign_out>
-                        <input type="hidden" name="csrf_token" value=csrf_token />
-                        <button type="submit" class="link-button">"Sign out"</button>
-                    </ActionForm>
-                </div>
-            </div>
-        </nav>
+        </header>
     }
-    .into_any()
 }
 
-fn use_page_context() -> ContextResource {
-    expect_context::<ContextResource>()
+fn page_info() -> PageInfo {
+    expect_context::<PageInfo>()
 }
 
-/// Renders `page` once the page context has loaded, or the sign-in prompt when nobody is signed in.
-fn with_user<V: IntoView + 'static>(
-    page: impl Fn(PageInfo, UserView) -> V + Send + Sync + Clone + 'static,
-) -> impl IntoView {
-    let context = use_page_context();
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || {
-                let page = page.clone();
-                Suspend::new(async move {
-                    match context.await {
-                        Ok(ctx) => match ctx.user.clone() {
-                            Some(user) => page(ctx, user).into_any(),
-                            None => view! { <SignInPrompt /> }.into_any(),
-                        },
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+/// The error a plain form post to server function `S` came back with, if this page load is that answer.
+fn form_error<S: ServerFn<Error = AppError>>() -> Option<AppError> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    let path = query.get("__path")?;
+    if path != S::PATH {
+        return None;
     }
+    query
+        .get("__err")
+        .map(|encoded| ServerFnUrlError::<AppError>::decode_err(&encoded))
+}
+
+/// A query parameter of this page load.
+fn query_param(name: &str) -> Option<String> {
+    use_query_map().read_untracked().get(name)
 }
 
 #[component]
@@ -196,74 +226,66 @@ fn ErrorPanel(error: AppError) -> impl IntoView {
     }
 }
 
-/// The GOV.UK-style error summary for a form's last result, linking to the field at fault.
+/// The GOV.UK-style error summary, linking to the field at fault.
 #[component]
-fn FormErrors<T>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-{
-    move || {
-        result.get().and_then(Result::err).map(|error| {
-            let href = error.field().map(|field| format!("#field-{field}"));
-            let message = error.to_string();
-            view! {
-                <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
-                    <h2 id="error-summary-title">"There is a problem"</h2>
-                    {match href {
-                        Some(href) => view! { <p><a href=href>{message}</a></p> }.into_any(),
-                        None => view! { <p>{message}</p> }.into_any(),
-                    }}
-                </div>
-            }
-        })
-    }
+fn FormErrors(error: Option<AppError>) -> impl IntoView {
+    error.map(|error| {
+        let href = error.field().map(|field| format!("#field-{field}"));
+        let message = error.to_string();
+        view! {
+            <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
+                <h2 id="error-summary-title">"There is a problem"</h2>
+                {match href {
+                    Some(href) => view! { <p><a href=href>{message}</a></p> }.into_any(),
+                    None => view! { <p>{message}</p> }.into_any(),
+                }}
+            </div>
+        }
+    })
 }
 
-/// A labelled text input whose `aria-invalid` and error message follow the form's last error.
+/// A labelled input with hint and error message wired up through `aria-describedby`.
 #[component]
-fn Field<T>(
+fn Field(
     name: &'static str,
     label: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] hint: Option<&'static str>,
-    result: Signal<Option<Result<T, AppError>>>,
-) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-{
+    error: Option<AppError>,
+    #[prop(default = true)] required: bool,
+) -> impl IntoView {
     let id = format!("field-{name}");
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let error = move || {
-        result.get().and_then(Result::err).filter(|e| e.field() == Some(name)).map(|e| e.to_string())
-    };
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    // Secrets are never sent back; everything else is shown again as typed.
+    let value = error
+        .as_ref()
+        .and_then(|e| e.entered(name))
+        .map(str::to_owned);
+    let message = error
+        .filter(|e| e.field() == Some(name))
+        .map(|e| e.to_string());
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    let error_id = message.as_ref().map(|_| format!("{id}-error"));
+    let described_by = [hint_id.clone(), error_id.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let invalid = message.is_some();
     view! {
-        <div class="form-group" class:form-group-error=move || error().is_some()>
+        <div class="form-group" class:form-group-error=invalid>
             <label for=id.clone()>{label}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
-            {move || error().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })}
+            {message.map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })}
             <input
-                id=id.clone()
+                id=id
                 name=name
                 type=kind
+                value=value
                 autocomplete=autocomplete
-                required=true
-                aria-invalid=move || error().is_some().to_string()
-                aria-describedby=described_by
+                required=required
+                aria-invalid=invalid.to_string()
+                aria-describedby=(!described_by.is_empty()).then_some(described_by)
             />
         </div>
     }
@@ -271,189 +293,215 @@ where
 
 #[component]
 fn SetupPage() -> impl IntoView {
-    let context = use_page_context();
-    let setup = ServerAction::<CompleteSetup>::new();
-    let result: Signal<_> = setup.value().into();
+    let page = page_info();
+    let error = form_error::<CompleteSetup>();
+    if !page.setup_needed {
+        return view! {
+            <Title text="Rampart is set up" />
+            <h1>"Rampart is already set up"</h1>
+            <p><a href="/sign-in">"Sign in"</a>" with your account."</p>
+        }
+        .into_any();
+    }
     view! {
         <Title text="Set up Rampart" />
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match context.await {
-                    Ok(ctx) if ctx.setup_needed => view! {
-                        <h1>"Set up Rampart"</h1>
-                        <p class="lead">
-                            "Create the platform administrator. This person manages organisations and can add other administrators."
-                        </p>
-                        <FormErrors result />
-                        <ActionForm action=setup>
-                            <input type="hidden" name="csrf_token" value=ctx.csrf_token />
-                            <Field name="display_name" label="Full name" autocomplete="name" result />
-                            <Field name="email" label="Email address" kind="email" autocomplete="email" result />
-                            <Field
-                                name="password"
-                                label="Password"
-                                kind="password"
-                                autocomplete="new-password"
-                                hint="At least 12 characters. Three random words work well."
-                                result
-                            />
-                            <button type="submit" class="button">"Create administrator"</button>
-                        </ActionForm>
-                    }
-                    .into_any(),
-                    Ok(_) => view! {
-                        <h1>"Rampart is already set up"</h1>
-                        <p><a href="/sign-in">"Sign in"</a>" with your account."</p>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <div class="narrow">
+            <h1>"Set up Rampart"</h1>
+            <p class="lead">
+                "Create the platform administrator. This person manages organisations and can add other administrators."
+            </p>
+            <FormErrors error=error.clone() />
+            <form method="post" action=CompleteSetup::url()>
+                <input type="hidden" name="csrf_token" value=page.csrf_token />
+                <Field name="display_name" label="Full name" autocomplete="name" error=error.clone() />
+                <Field name="email" label="Email address" kind="email" autocomplete="email" error=error.clone() />
+                <Field
+                    name="password"
+                    label="Password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 12 characters. Three random words work well."
+                    error=error.clone()
+                />
+                <button type="submit" class="button">"Create administrator"</button>
+            </form>
+        </div>
     }
+    .into_any()
 }
 
 #[component]
 fn SignInPage() -> impl IntoView {
-    let context = use_page_context();
-    let sign_in = ServerAction::<SignIn>::new();
-    let result: Signal<_> = sign_in.value().into();
-    let query = use_query_map();
-    let next = move || query.read().get("next").unwrap_or_else(|| "/dashboard".to_owned());
-    let expired = move || query.read().get("expired").is_some();
-    let (show_password, set_show_password) = signal(false);
+    let page = page_info();
+    let error = form_error::<SignIn>();
+    let next = query_param("next")
+        .or_else(|| {
+            error
+                .as_ref()
+                .and_then(|e| e.entered("next"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "/dashboard".to_owned());
+    let expired = query_param("expired").is_some();
     view! {
         <Title text="Sign in – Rampart" />
         <div class="narrow">
             <h1>"Sign in"</h1>
-            {move || expired().then(|| view! {
+            {expired.then(|| view! {
                 <div class="notice" role="status">"Your session ended. Sign in again to carry on where you left off."</div>
             })}
-            <FormErrors result />
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let csrf_token = context.await.map(|c| c.csrf_token).unwrap_or_default();
-                    view! {
-                        <ActionForm action=sign_in>
-                            <input type="hidden" name="csrf_token" value=csrf_token />
-                            <input type="hidden" name="next" value=next />
-                            <Field name="email" label="Email address" kind="email" autocomplete="username" result />
-                            <div class="form-group">
-                                <label for="field-password">"Password"</label>
-                                <input
-                                    id="field-password"
-                                    name="password"
-                                    type=move || if show_password.get() { "text" } else { "password" }
-                                    autocomplete="current-password"
-                                    required=true
-                                />
-                                <div class="checkbox">
-                                    <input
-                                        id="show-password"
-                                        type="checkbox"
-                                        on:change=move |ev| set_show_password.set(event_target_checked(&ev))
-                                    />
-                                    <label for="show-password">"Show password"</label>
-                                </div>
-                            </div>
-                            <button type="submit" class="button">"Sign in"</button>
-                        </ActionForm>
-                    }
-                })}
-            </Suspense>
+            <FormErrors error=error.clone() />
+            <form method="post" action=SignIn::url()>
+                <input type="hidden" name="csrf_token" value=page.csrf_token />
+                <input type="hidden" name="next" value=next />
+                <Field name="email" label="Email address" kind="email" autocomplete="username" error=error.clone() />
+                <PasswordField />
+                <button type="submit" class="button">"Sign in"</button>
+            </form>
+        </div>
+    }
+}
+
+/// A password input whose "Show password" box reveals what was typed; interactive, so an island.
+#[island]
+fn PasswordField() -> impl IntoView {
+    let (show, set_show) = signal(false);
+    view! {
+        <div class="form-group">
+            <label for="field-password">"Password"</label>
+            <input
+                id="field-password"
+                name="password"
+                type=move || if show.get() { "text" } else { "password" }
+                autocomplete="current-password"
+                required=true
+            />
+            <div class="checkbox">
+                <input id="show-password" type="checkbox" on:change=move |ev| set_show.set(event_target_checked(&ev)) />
+                <label for="show-password">"Show password"</label>
+            </div>
         </div>
     }
 }
 
 #[component]
 fn Dashboard() -> impl IntoView {
+    let Some(user) = page_info().user else {
+        return view! { <SignInPrompt /> }.into_any();
+    };
+    let organisation = user.organisation_name.clone();
+    let roles = user
+        .roles
+        .iter()
+        .map(|(_, label)| label.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
         <Title text="My training – Rampart" />
-        {with_user(|_, user| {
-            let organisation = user.organisation_name.clone();
-            let roles = user.roles.iter().map(|(_, label)| label.clone()).collect::<Vec<_>>().join(", ");
-            view! {
-                <h1>{format!("Welcome, {}", user.display_name)}</h1>
-                <dl class="summary-list">
-                    <div><dt>"Organisation"</dt><dd>{organisation.unwrap_or_else(|| "National team (no single organisation)".to_owned())}</dd></div>
-                    <div><dt>"Roles"</dt><dd>{roles}</dd></div>
-                    <div><dt>"Email"</dt><dd>{user.email.clone()}</dd></div>
-                </dl>
-                <section aria-labelledby="training-heading" class="panel">
-                    <h2 id="training-heading">"Your training"</h2>
-                    <p>"No courses have been assigned to you yet. When your organisation assigns cyber security training, it will appear here with your progress."</p>
-                </section>
-            }
-        })}
+        <h1>{format!("Welcome, {}", user.display_name)}</h1>
+        <dl class="summary-list">
+            <div>
+                <dt>"Organisation"</dt>
+                <dd>{organisation.unwrap_or_else(|| "National team (no single organisation)".to_owned())}</dd>
+            </div>
+            <div><dt>"Roles"</dt><dd>{roles}</dd></div>
+            <div><dt>"Email"</dt><dd>{user.email.clone()}</dd></div>
+        </dl>
+        <section aria-labelledby="training-heading" class="panel">
+            <h2 id="training-heading">"Your training"</h2>
+            <p>
+                "No courses have been assigned to you yet. When your organisation assigns cyber security training, it will appear here with your progress."
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+/// Renders `page` for admins; everybody else gets the sign-in prompt or a 403 page.
+fn admin_only(page: impl FnOnce(PageInfo, UserView) -> AnyView) -> AnyView {
+    let info = page_info();
+    match info.user.clone() {
+        None => view! { <SignInPrompt /> }.into_any(),
+        Some(user) if !user.is_admin() => view! { <Forbidden /> }.into_any(),
+        Some(user) => page(info, user),
     }
 }
 
 #[component]
 fn OrganisationsPage() -> impl IntoView {
-    let create = ServerAction::<CreateOrganisation>::new();
-    let result: Signal<_> = create.value().into();
-    let organisations = Resource::new(move || create.version().get(), |_| list_organisations());
-    let kinds = RwSignal::new(Vec::<(String, String)>::new());
-    view! {
-        <Title text="Organisations – Rampart" />
-        {with_user(move |ctx, user| {
-            if !user.is_admin() {
-                return view! { <Forbidden /> }.into_any();
-            }
-            view! {
-                <h1>"Organisations"</h1>
-                <Suspense fallback=|| view! { <p>"Loading organisations…"</p> }>
-                    {move || Suspend::new(async move {
+    let organisations = Resource::new(|| (), |_| list_organisations());
+    let error = form_error::<CreateOrganisation>();
+    let added = query_param("added");
+    admin_only(move |info, user| {
+        view! {
+            <Title text="Organisations – Rampart" />
+            <h1>"Organisations"</h1>
+            {added.map(|name| view! { <p class="notice" role="status">{format!("{name} was added.")}</p> })}
+            <Suspense fallback=|| view! { <p>"Loading organisations…"</p> }>
+                {move || {
+                    let (error, csrf_token) = (error.clone(), info.csrf_token.clone());
+                    let may_create = user.is_platform_admin();
+                    Suspend::new(async move {
                         match organisations.await {
-                            Ok(page) => {
-                                kinds.set(page.kinds);
-                                view! { <OrganisationTable list=page.organisations /> }.into_any()
+                            Ok(page) => view! {
+                                <OrganisationTable list=page.organisations />
+                                {may_create.then(|| view! {
+                                    <NewOrganisationForm kinds=page.kinds csrf_token error />
+                                })}
                             }
+                            .into_any(),
                             Err(error) => view! { <ErrorPanel error /> }.into_any(),
                         }
-                    })}
-                </Suspense>
-                {user.is_platform_admin().then(|| view! {
-                    <section class="panel" aria-labelledby="new-org-heading">
-                        <h2 id="new-org-heading">"Add an organisation"</h2>
-                        <FormErrors result />
-                        {move || result.get().and_then(Result::ok).map(|o| view! {
-                            <p class="notice" role="status">{format!("{} was added.", o.name)}</p>
-                        })}
-                        <ActionForm action=create>
-                            <input type="hidden" name="csrf_token" value=ctx.csrf_token.clone() />
-                            <Field name="name" label="Name" hint="For example: Leeds Teaching Hospitals NHS Trust" result />
-                            <div class="form-group">
-                                <label for="field-kind">"Type of organisation"</label>
-                                <select id="field-kind" name="kind">
-                                    {move || kinds.get().into_iter().map(|(value, label)| view! {
-                                        <option value=value>{label}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="form-group">
-                                <label for="field-region">"Region (optional)"</label>
-                                <input id="field-region" name="region" type="text" />
-                            </div>
-                            <button type="submit" class="button">"Add organisation"</button>
-                        </ActionForm>
-                    </section>
-                })}
-            }
-            .into_any()
-        })}
+                    })
+                }}
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn NewOrganisationForm(
+    kinds: Vec<(String, String)>,
+    csrf_token: String,
+    error: Option<AppError>,
+) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="new-org-heading">
+            <h2 id="new-org-heading">"Add an organisation"</h2>
+            <FormErrors error=error.clone() />
+            <form method="post" action=CreateOrganisation::url()>
+                <input type="hidden" name="csrf_token" value=csrf_token />
+                <Field name="name" label="Name" hint="For example: Leeds Teaching Hospitals NHS Trust" error=error.clone() />
+                <div class="form-group">
+                    <label for="field-kind">"Type of organisation"</label>
+                    <select id="field-kind" name="kind">
+                        {kinds.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                    </select>
+                </div>
+                <Field name="region" label="Region (optional)" required=false error=error.clone() />
+                <button type="submit" class="button">"Add organisation"</button>
+            </form>
+        </section>
     }
 }
 
 #[component]
 fn OrganisationTable(list: Vec<OrganisationView>) -> impl IntoView {
     if list.is_empty() {
-        return view! { <p>"There are no organisations yet. Add the first one below."</p> }.into_any();
+        return view! { <p>"There are no organisations yet."</p> }.into_any();
     }
     view! {
         <table class="table">
             <caption class="visually-hidden">"Organisations"</caption>
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Region"</th><th scope="col">"Users"</th></tr></thead>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Type"</th>
+                    <th scope="col">"Region"</th>
+                    <th scope="col">"Users"</th>
+                </tr>
+            </thead>
             <tbody>
                 {list.into_iter().map(|o| view! {
                     <tr>
@@ -471,99 +519,91 @@ fn OrganisationTable(list: Vec<OrganisationView>) -> impl IntoView {
 
 #[component]
 fn UsersPage() -> impl IntoView {
-    let create = ServerAction::<CreateUser>::new();
-    let result: Signal<_> = create.value().into();
-    let users = Resource::new(move || create.version().get(), |_| list_users());
-    let options = Resource::new(|| (), |_| user_form_options());
-    view! {
-        <Title text="Users – Rampart" />
-        {with_user(move |ctx, user| {
-            if !user.is_admin() {
-                return view! { <Forbidden /> }.into_any();
-            }
-            view! {
-                <h1>"Users"</h1>
-                <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
-                    {move || Suspend::new(async move {
-                        match users.await {
-                            Ok(list) => view! { <UserTable list /> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-                <section class="panel" aria-labelledby="new-user-heading">
-                    <h2 id="new-user-heading">"Add a user"</h2>
-                    <FormErrors result />
-                    {move || result.get().and_then(Result::ok).map(|u| view! {
-                        <p class="notice" role="status">{format!("{} was added.", u.display_name)}</p>
-                    })}
-                    <Suspense fallback=|| ()>
-                        {
-                            let csrf_token = ctx.csrf_token.clone();
-                            move || {
-                                let csrf_token = csrf_token.clone();
-                                Suspend::new(async move {
-                                    let options = options.await.unwrap_or(UserFormChoices { organisations: vec![], roles: vec![] });
-                                    view! { <UserForm create csrf_token options result /> }
-                                })
+    let users = Resource::new(|| (), |_| list_users());
+    let choices = Resource::new(|| (), |_| user_form_options());
+    let error = form_error::<CreateUser>();
+    let added = query_param("added");
+    admin_only(move |info, _| {
+        view! {
+            <Title text="Users – Rampart" />
+            <h1>"Users"</h1>
+            {added.map(|name| view! { <p class="notice" role="status">{format!("{name} was added.")}</p> })}
+            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+                {move || {
+                    let (error, csrf_token) = (error.clone(), info.csrf_token.clone());
+                    Suspend::new(async move {
+                        let (users, choices) = (users.await, choices.await);
+                        match (users, choices) {
+                            (Ok(list), Ok(choices)) => view! {
+                                <UserTable list />
+                                <NewUserForm choices csrf_token error />
                             }
+                            .into_any(),
+                            (Err(error), _) | (_, Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                         }
-                    </Suspense>
-                </section>
-            }
-            .into_any()
-        })}
-    }
+                    })
+                }}
+            </Suspense>
+        }
+        .into_any()
+    })
 }
 
 #[component]
-fn UserForm(
-    create: ServerAction<CreateUser>,
+fn NewUserForm(
+    choices: UserFormChoices,
     csrf_token: String,
-    options: UserFormChoices,
-    result: Signal<Option<Result<UserView, AppError>>>,
+    error: Option<AppError>,
 ) -> impl IntoView {
+    let national_allowed = choices
+        .roles
+        .iter()
+        .any(|(name, _)| name == "platform_admin");
     view! {
-        <ActionForm action=create>
-            <input type="hidden" name="csrf_token" value=csrf_token />
-            <Field name="display_name" label="Full name" autocomplete="off" result />
-            <Field name="email" label="Email address" kind="email" autocomplete="off" result />
-            <Field
-                name="password"
-                label="Initial password"
-                kind="password"
-                autocomplete="new-password"
-                hint="At least 12 characters. Give it to the person securely; they should change it after signing in."
-                result
-            />
-            <div class="form-group">
-                <label for="field-organisation_id">"Organisation"</label>
-                <select id="field-organisation_id" name="organisation_id">
-                    <option value="">"None (national role)"</option>
-                    {options.organisations.into_iter().map(|(id, name)| view! {
-                        <option value=id.to_string()>{name}</option>
+        <section class="panel" aria-labelledby="new-user-heading">
+            <h2 id="new-user-heading">"Add a user"</h2>
+            <FormErrors error=error.clone() />
+            <form method="post" action=CreateUser::url()>
+                <input type="hidden" name="csrf_token" value=csrf_token />
+                <Field name="display_name" label="Full name" autocomplete="off" error=error.clone() />
+                <Field name="email" label="Email address" kind="email" autocomplete="off" error=error.clone() />
+                <Field
+                    name="password"
+                    label="Initial password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 12 characters. Give it to the person securely."
+                    error=error.clone()
+                />
+                <div class="form-group">
+                    <label for="field-organisation_id">"Organisation"</label>
+                    <select id="field-organisation_id" name="organisation_id">
+                        {national_allowed.then(|| view! { <option value="">"None (national role)"</option> })}
+                        {choices.organisations.into_iter().map(|(id, name)| view! {
+                            <option value=id.to_string()>{name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <fieldset class="form-group" id="field-roles">
+                    <legend>"Roles"</legend>
+                    {choices.roles.into_iter().map(|(name, label)| {
+                        let id = format!("role-{name}");
+                        view! {
+                            <div class="checkbox">
+                                <input type="checkbox" id=id.clone() name=format!("role_{name}") value="on" />
+                                <label for=id>{label}</label>
+                            </div>
+                        }
                     }).collect_view()}
-                </select>
-            </div>
-            <fieldset class="form-group" id="field-roles">
-                <legend>"Roles"</legend>
-                {options.roles.into_iter().map(|(name, label)| {
-                    let id = format!("role-{name}");
-                    view! {
-                        <div class="checkbox">
-                            <input type="checkbox" id=id.clone() name=format!("role_{name}") value="on" />
-                            <label for=id>{label}</label>
-                        </div>
-                    }
-                }).collect_view()}
-            </fieldset>
-            <button type="submit" class="button">"Add user"</button>
-        </ActionForm>
+                </fieldset>
+                <button type="submit" class="button">"Add user"</button>
+            </form>
+        </section>
     }
 }
 
-/// The users table with a filter box that works in the browser without a round trip.
-#[component]
+/// The users table with a filter box that works in the browser without a round trip: an island.
+#[island]
 fn UserTable(list: Vec<UserView>) -> impl IntoView {
     let (filter, set_filter) = signal(String::new());
     let total = list.len();
@@ -577,7 +617,11 @@ fn UserTable(list: Vec<UserView>) -> impl IntoView {
                     needle.is_empty()
                         || u.display_name.to_lowercase().contains(&needle)
                         || u.email.contains(&needle)
-                        || u.organisation_name.as_deref().unwrap_or("").to_lowercase().contains(&needle)
+                        || u.organisation_name
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .contains(&needle)
                 })
                 .cloned()
                 .collect::<Vec<_>>()
@@ -597,7 +641,14 @@ fn UserTable(list: Vec<UserView>) -> impl IntoView {
         <p role="status" class="hint">{move || format!("Showing {} of {} users", visible().len(), total)}</p>
         <table class="table" id="user-table">
             <caption class="visually-hidden">"Users"</caption>
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Organisation"</th><th scope="col">"Roles"</th></tr></thead>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Organisation"</th>
+                    <th scope="col">"Roles"</th>
+                </tr>
+            </thead>
             <tbody>
                 {move || visible().into_iter().map(|u| view! {
                     <tr>
@@ -619,6 +670,7 @@ fn Forbidden() -> impl IntoView {
         response.set_status(http::StatusCode::FORBIDDEN);
     }
     view! {
+        <Title text="No access – Rampart" />
         <h1>"You do not have access to this page"</h1>
         <p>"Only organisation and platform administrators can manage organisations and users."</p>
         <p><a href="/dashboard">"Go to your training"</a></p>

@@ -9,12 +9,13 @@ pub use app::{App, shell};
 #[cfg(all(feature = "ssr", feature = "hydrate"))]
 compile_error!("the `ssr` and `hydrate` features of `web` are mutually exclusive");
 
-/// Entry point of the browser bundle: attaches the reactive system to the server-rendered page.
+/// Entry point of the browser bundle. Pages are rendered on the server; only `#[island]` components
+/// (navigation menu, password reveal, table filter) become interactive, which keeps the bundle small.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }
 
 /// The one stylesheet, served by the server at `/assets/rampart.css`.

@@ -32,7 +32,10 @@ fn main() -> Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 fn cargo() -> Command {
@@ -41,7 +44,9 @@ fn cargo() -> Command {
 
 fn status(command: &mut Command) -> Result<()> {
     eprintln!("xtask: running {command:?}");
-    let status = command.status().with_context(|| format!("could not start {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
@@ -51,11 +56,16 @@ fn status(command: &mut Command) -> Result<()> {
 /// `npm ci` once per lock file change: binaryen's wasm-opt and playwright-core.
 fn ensure_npm_tools(root: &Path) -> Result<()> {
     let stamp = root.join("node_modules/.rampart-lock");
-    let lock = std::fs::read(root.join("package-lock.json")).context("reading package-lock.json")?;
+    let lock =
+        std::fs::read(root.join("package-lock.json")).context("reading package-lock.json")?;
     if std::fs::read(&stamp).ok().as_deref() == Some(&lock[..]) {
         return Ok(());
     }
-    status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))?;
+    status(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(root),
+    )?;
     std::fs::write(&stamp, &lock)?;
     Ok(())
 }
@@ -63,7 +73,9 @@ fn ensure_npm_tools(root: &Path) -> Result<()> {
 /// The toolchain file lists the wasm targets; rustup installs them with a new toolchain but not into
 /// one that is already present, so add any that are missing.
 fn ensure_rust_targets() -> Result<()> {
-    let output = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let output = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     let Ok(output) = output else {
         return Ok(()); // No rustup: trust the toolchain to have the target, and let cargo say if not.
     };
@@ -94,7 +106,10 @@ fn build_bundle(root: &Path) -> Result<PathBuf> {
         "wasm-release",
     ]))?;
     let target_dir = cargo_target_dir(root);
-    let wasm = target_dir.join(WASM_TARGET).join("wasm-release").join("web.wasm");
+    let wasm = target_dir
+        .join(WASM_TARGET)
+        .join("wasm-release")
+        .join("web.wasm");
     let pkg = root.join("target/site/pkg");
     std::fs::create_dir_all(&pkg)?;
     eprintln!("xtask: wasm-bindgen {}", wasm.display());
@@ -125,7 +140,9 @@ fn build_bundle(root: &Path) -> Result<PathBuf> {
 }
 
 fn cargo_target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
 fn report_sizes(pkg: &Path) -> Result<()> {
@@ -136,16 +153,30 @@ fn report_sizes(pkg: &Path) -> Result<()> {
         encoder.write_all(&bytes)?;
         let gzipped = encoder.finish()?.len();
         total_gzip += gzipped;
-        eprintln!("xtask: {name}: {} KiB raw, {} KiB gzip -9", bytes.len() / 1024, gzipped / 1024);
+        eprintln!(
+            "xtask: {name}: {} KiB raw, {} KiB gzip -9",
+            bytes.len() / 1024,
+            gzipped / 1024
+        );
     }
-    eprintln!("xtask: browser bundle total {} KiB gzipped", total_gzip / 1024);
+    eprintln!(
+        "xtask: browser bundle total {} KiB gzipped",
+        total_gzip / 1024
+    );
     Ok(())
 }
 
 /// README command 1: build everything and serve with the embedded defaults.
 fn run(root: &Path, extra: &[String]) -> Result<()> {
     build_bundle(root)?;
-    status(cargo().args(["build", "--release", "--package", "server", "--bin", "rampart"]))?;
+    status(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "server",
+        "--bin",
+        "rampart",
+    ]))?;
     let binary = cargo_target_dir(root).join("release/rampart");
     let mut command = Command::new(binary);
     command.arg("serve").args(extra);
@@ -178,7 +209,11 @@ fn ensure_chromium() -> Result<()> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// README command 2: every check CI runs, in the order that fails fastest.
@@ -186,7 +221,14 @@ fn test(root: &Path) -> Result<()> {
     status(cargo().args(["fmt", "--all", "--", "--check"]))?;
     ensure_chromium()?;
     build_bundle(root)?;
-    status(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    status(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     status(cargo().args([
         "clippy",
         "--package",
@@ -201,7 +243,11 @@ fn test(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    status(cargo().args(["test", "--workspace"]).env("RAMPART_SITE_DIR", root.join("target/site")))?;
+    status(
+        cargo()
+            .args(["test", "--workspace"])
+            .env("RAMPART_SITE_DIR", root.join("target/site")),
+    )?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }

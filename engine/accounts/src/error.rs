@@ -14,7 +14,10 @@ pub enum AccountsError {
     Forbidden(&'static str),
     /// A field failed validation; `field` is the form field's name so that a page can point at it.
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("there is no organisation called {0:?}")]
     UnknownOrganisation(String),
     #[error("{what} already exists")]

@@ -13,8 +13,8 @@ mod validate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::{NewAuditEntry, NewSession, NewUser, Store, StoreError, Throttle};
@@ -23,7 +23,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AccountsError;
 pub use secret::{SecretKey, SecretKeyError};
 pub use store::{AuditEntry, Organisation, User};
-pub use validate::{normalise_email, slugify, ORGANISATION_KINDS};
+pub use validate::{ORGANISATION_KINDS, normalise_email, slugify};
 
 pub type Result<T, E = AccountsError> = std::result::Result<T, E>;
 
@@ -38,8 +38,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Learner, Role::OrgAdmin, Role::SecurityLead, Role::CertAnalyst, Role::PlatformAdmin];
+    pub const ALL: [Role; 5] = [
+        Role::Learner,
+        Role::OrgAdmin,
+        Role::SecurityLead,
+        Role::CertAnalyst,
+        Role::PlatformAdmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -193,7 +198,12 @@ struct Inner {
 }
 
 impl Accounts {
-    pub fn new(store: Store, secret: SecretKey, config: AccountsConfig, clock: Arc<dyn Clock>) -> Accounts {
+    pub fn new(
+        store: Store,
+        secret: SecretKey,
+        config: AccountsConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Accounts {
         let dummy_hash = hash_password(&random_token()).expect("hashing a random password");
         Accounts {
             inner: Arc::new(Inner {
@@ -258,7 +268,15 @@ impl Accounts {
             other => other?,
         };
         self.inner.setup_complete.store(true, Ordering::Relaxed);
-        self.audit(Some(user.id), None, "platform.setup", Some(&user.email), "", client_ip.clone()).await;
+        self.audit(
+            Some(user.id),
+            None,
+            "platform.setup",
+            Some(&user.email),
+            "",
+            client_ip.clone(),
+        )
+        .await;
         self.start_session(user, client_ip).await
     }
 
@@ -266,7 +284,12 @@ impl Accounts {
 
     /// Checks an email and password. Failures are counted per account and per client IP; past the limit,
     /// sign-in is refused for a while even with the right password.
-    pub async fn sign_in(&self, email: &str, password: &str, client_ip: ClientIp) -> Result<SignedIn> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client_ip: ClientIp,
+    ) -> Result<SignedIn> {
         let email = normalise_email(email);
         let account_key = format!("account:{email}");
         let ip_key = client_ip.as_ref().map(|ip| format!("ip:{ip}"));
@@ -274,8 +297,18 @@ impl Accounts {
         for key in std::iter::once(&account_key).chain(ip_key.as_ref()) {
             if let Some(throttle) = self.inner.store.throttle(key).await? {
                 if throttle.locked_until > now {
-                    self.audit(None, None, "sign_in.throttled", Some(&email), key, client_ip.clone()).await;
-                    return Err(AccountsError::Throttled { retry_after_secs: throttle.locked_until - now });
+                    self.audit(
+                        None,
+                        None,
+                        "sign_in.throttled",
+                        Some(&email),
+                        key,
+                        client_ip.clone(),
+                    )
+                    .await;
+                    return Err(AccountsError::Throttled {
+                        retry_after_secs: throttle.locked_until - now,
+                    });
                 }
             }
         }
@@ -286,18 +319,30 @@ impl Accounts {
             Err(other) => return Err(other.into()),
         };
         let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = verify_password(password, stored_hash.as_deref().unwrap_or(&self.inner.dummy_hash))
-            && stored_hash.is_some();
+        let password_ok = verify_password(
+            password,
+            stored_hash.as_deref().unwrap_or(&self.inner.dummy_hash),
+        ) && stored_hash.is_some();
         match user {
             Some(user) if password_ok && !user.disabled => {
                 self.inner.store.clear_throttle(&account_key).await?;
-                self.audit(Some(user.id), user.organisation_id, "sign_in", Some(&email), "", client_ip.clone())
-                    .await;
+                self.audit(
+                    Some(user.id),
+                    user.organisation_id,
+                    "sign_in",
+                    Some(&email),
+                    "",
+                    client_ip.clone(),
+                )
+                .await;
                 self.start_session(user, client_ip).await
             }
             user => {
                 let limits = [
-                    (Some(account_key), self.inner.config.max_failures_per_account),
+                    (
+                        Some(account_key),
+                        self.inner.config.max_failures_per_account,
+                    ),
                     (ip_key, self.inner.config.max_failures_per_ip),
                 ];
                 for (key, max) in limits {
@@ -306,7 +351,15 @@ impl Accounts {
                     }
                 }
                 let organisation_id = user.and_then(|u| u.organisation_id);
-                self.audit(None, organisation_id, "sign_in.failed", Some(&email), "", client_ip).await;
+                self.audit(
+                    None,
+                    organisation_id,
+                    "sign_in.failed",
+                    Some(&email),
+                    "",
+                    client_ip,
+                )
+                .await;
                 Err(AccountsError::InvalidCredentials)
             }
         }
@@ -317,13 +370,23 @@ impl Accounts {
         let previous = self.inner.store.throttle(key).await?.unwrap_or_default();
         let in_window = now - previous.window_started_at < config.throttle_window_secs;
         let mut next = if in_window {
-            Throttle { failures: previous.failures + 1, ..previous }
+            Throttle {
+                failures: previous.failures + 1,
+                ..previous
+            }
         } else {
-            Throttle { failures: 1, window_started_at: now, locked_until: 0 }
+            Throttle {
+                failures: 1,
+                window_started_at: now,
+                locked_until: 0,
+            }
         };
         if next.failures >= max_failures {
             next.locked_until = now + config.lockout_secs;
-            tracing::warn!(throttle = key.split(':').next().unwrap_or(""), "sign-in locked after repeated failures");
+            tracing::warn!(
+                throttle = key.split(':').next().unwrap_or(""),
+                "sign-in locked after repeated failures"
+            );
         }
         self.inner.store.put_throttle(key, &next).await?;
         Ok(())
@@ -342,7 +405,11 @@ impl Accounts {
                 client_ip,
             })
             .await?;
-        Ok(SignedIn { token, user, max_age_secs: self.inner.config.session_absolute_secs })
+        Ok(SignedIn {
+            token,
+            user,
+            max_age_secs: self.inner.config.session_absolute_secs,
+        })
     }
 
     /// The user behind a session token, if the session is live. Extends the idle timeout (never beyond the
@@ -366,15 +433,31 @@ impl Accounts {
         }
         if now - session.last_seen_at >= 60 {
             let expires_at = (now + self.inner.config.session_idle_secs).min(absolute_end);
-            self.inner.store.touch_session(&hash, now, expires_at).await?;
+            self.inner
+                .store
+                .touch_session(&hash, now, expires_at)
+                .await?;
         }
         Ok(Some(user))
     }
 
-    pub async fn sign_out(&self, token: &SessionToken, user: Option<&User>, client_ip: ClientIp) -> Result<()> {
+    pub async fn sign_out(
+        &self,
+        token: &SessionToken,
+        user: Option<&User>,
+        client_ip: ClientIp,
+    ) -> Result<()> {
         self.inner.store.delete_session(&token.hash()).await?;
         if let Some(user) = user {
-            self.audit(Some(user.id), user.organisation_id, "sign_out", Some(&user.email), "", client_ip).await;
+            self.audit(
+                Some(user.id),
+                user.organisation_id,
+                "sign_out",
+                Some(&user.email),
+                "",
+                client_ip,
+            )
+            .await;
         }
         Ok(())
     }
@@ -396,7 +479,9 @@ impl Accounts {
     }
 
     pub fn verify_csrf(&self, csrf_id: &str, token: &str) -> bool {
-        self.inner.secret.verify_mac_b64("csrf", csrf_id.as_bytes(), token)
+        self.inner
+            .secret
+            .verify_mac_b64("csrf", csrf_id.as_bytes(), token)
     }
 
     // ----- organisations -----
@@ -408,19 +493,36 @@ impl Accounts {
         client_ip: ClientIp,
     ) -> Result<Organisation> {
         if !actor.has(Role::PlatformAdmin) {
-            return Err(AccountsError::Forbidden("only a platform admin can create organisations"));
+            return Err(AccountsError::Forbidden(
+                "only a platform admin can create organisations",
+            ));
         }
         let new = validate::organisation(request)?;
-        let organisation = self.inner.store.create_organisation(&new, self.now()).await?;
-        self.audit(actor.user_id(), Some(organisation.id), "organisation.create", Some(&organisation.name), "", client_ip)
-            .await;
+        let organisation = self
+            .inner
+            .store
+            .create_organisation(&new, self.now())
+            .await?;
+        self.audit(
+            actor.user_id(),
+            Some(organisation.id),
+            "organisation.create",
+            Some(&organisation.name),
+            "",
+            client_ip,
+        )
+        .await;
         Ok(organisation)
     }
 
     /// Every organisation for national roles; one's own organisation for everybody else.
     pub async fn list_organisations(&self, actor: &Actor) -> Result<Vec<Organisation>> {
         match actor {
-            Actor::User(user) if !Role::ALL.iter().any(|r| r.is_national() && has_role(user, *r)) => {
+            Actor::User(user)
+                if !Role::ALL
+                    .iter()
+                    .any(|r| r.is_national() && has_role(user, *r)) =>
+            {
                 match user.organisation_id {
                     Some(id) => Ok(vec![self.inner.store.organisation(id).await?]),
                     None => Ok(Vec::new()),
@@ -432,7 +534,9 @@ impl Accounts {
 
     pub async fn find_organisation(&self, slug_or_name: &str) -> Result<Organisation> {
         match self.inner.store.find_organisation(slug_or_name).await {
-            Err(StoreError::NotFound) => Err(AccountsError::UnknownOrganisation(slug_or_name.to_owned())),
+            Err(StoreError::NotFound) => {
+                Err(AccountsError::UnknownOrganisation(slug_or_name.to_owned()))
+            }
             other => Ok(other?),
         }
     }
@@ -441,18 +545,33 @@ impl Accounts {
 
     /// Creates a user. A platform admin may create anyone; an organisation admin only learners, security
     /// leads and organisation admins of their own organisation.
-    pub async fn create_user(&self, actor: &Actor, request: &NewUserRequest, client_ip: ClientIp) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        request: &NewUserRequest,
+        client_ip: ClientIp,
+    ) -> Result<User> {
         self.authorise_user_creation(actor, request)?;
         if let Some(id) = request.organisation_id {
             match self.inner.store.organisation(id).await {
-                Err(StoreError::NotFound) => return Err(AccountsError::UnknownOrganisation(id.to_string())),
+                Err(StoreError::NotFound) => {
+                    return Err(AccountsError::UnknownOrganisation(id.to_string()));
+                }
                 other => other?,
             };
         }
         let new = self.new_user(request)?;
         let user = self.inner.store.create_user(&new, self.now()).await?;
         let detail = user.roles.join(",");
-        self.audit(actor.user_id(), user.organisation_id, "user.create", Some(&user.email), &detail, client_ip).await;
+        self.audit(
+            actor.user_id(),
+            user.organisation_id,
+            "user.create",
+            Some(&user.email),
+            &detail,
+            client_ip,
+        )
+        .await;
         Ok(user)
     }
 
@@ -460,15 +579,21 @@ impl Accounts {
         if actor.has(Role::PlatformAdmin) {
             return Ok(());
         }
-        let Actor::User(user) = actor else { unreachable!("System has every role") };
+        let Actor::User(user) = actor else {
+            unreachable!("System has every role")
+        };
         if !has_role(user, Role::OrgAdmin) {
             return Err(AccountsError::Forbidden("only admins can create users"));
         }
         if user.organisation_id.is_none() || request.organisation_id != user.organisation_id {
-            return Err(AccountsError::Forbidden("an organisation admin can only add users to their own organisation"));
+            return Err(AccountsError::Forbidden(
+                "an organisation admin can only add users to their own organisation",
+            ));
         }
         if request.roles.iter().any(|role| role.is_national()) {
-            return Err(AccountsError::Forbidden("only a platform admin can grant national roles"));
+            return Err(AccountsError::Forbidden(
+                "only a platform admin can grant national roles",
+            ));
         }
         Ok(())
     }
@@ -480,7 +605,11 @@ impl Accounts {
             email: checked.email,
             display_name: checked.display_name,
             password_hash: Some(hash_password(&request.password)?),
-            roles: checked.roles.iter().map(|role| role.as_str().to_owned()).collect(),
+            roles: checked
+                .roles
+                .iter()
+                .map(|role| role.as_str().to_owned())
+                .collect(),
         })
     }
 
@@ -505,10 +634,18 @@ impl Accounts {
             return Ok(self.inner.store.recent_audit(None, limit).await?);
         }
         match actor {
-            Actor::User(user) if has_role(user, Role::OrgAdmin) && user.organisation_id.is_some() => {
-                Ok(self.inner.store.recent_audit(user.organisation_id, limit).await?)
+            Actor::User(user)
+                if has_role(user, Role::OrgAdmin) && user.organisation_id.is_some() =>
+            {
+                Ok(self
+                    .inner
+                    .store
+                    .recent_audit(user.organisation_id, limit)
+                    .await?)
             }
-            _ => Err(AccountsError::Forbidden("only admins can read the audit log")),
+            _ => Err(AccountsError::Forbidden(
+                "only admins can read the audit log",
+            )),
         }
     }
 
@@ -553,7 +690,9 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }

@@ -18,7 +18,9 @@ pub struct SecretKey([u8; 32]);
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SecretKeyError {
-    #[error("the secret key must be 32 bytes written as 64 hexadecimal digits or 43 base64url characters")]
+    #[error(
+        "the secret key must be 32 bytes written as 64 hexadecimal digits or 43 base64url characters"
+    )]
     Malformed,
 }
 
@@ -33,12 +35,16 @@ impl SecretKey {
     pub fn parse(text: &str) -> Result<SecretKey, SecretKeyError> {
         let text = text.trim();
         let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            (0..32).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16)).collect::<Result<Vec<u8>, _>>().ok()
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .ok()
         } else {
             URL_SAFE_NO_PAD.decode(text).ok()
         };
-        let bytes: [u8; 32] =
-            bytes.and_then(|b| b.try_into().ok()).ok_or(SecretKeyError::Malformed)?;
+        let bytes: [u8; 32] = bytes
+            .and_then(|b| b.try_into().ok())
+            .ok_or(SecretKeyError::Malformed)?;
         Ok(SecretKey(bytes))
     }
 
@@ -82,8 +88,14 @@ mod tests {
         assert_eq!(key.mac_b64("x", b"m"), again.mac_b64("x", b"m"));
         let hex = "00".repeat(32);
         assert!(SecretKey::parse(&hex).is_ok());
-        assert_eq!(SecretKey::parse("short").unwrap_err(), SecretKeyError::Malformed);
-        assert_eq!(SecretKey::parse(&"zz".repeat(32)).unwrap_err(), SecretKeyError::Malformed);
+        assert_eq!(
+            SecretKey::parse("short").unwrap_err(),
+            SecretKeyError::Malformed
+        );
+        assert_eq!(
+            SecretKey::parse(&"zz".repeat(32)).unwrap_err(),
+            SecretKeyError::Malformed
+        );
     }
 
     #[test]

@@ -35,27 +35,57 @@ pub fn slugify(name: &str) -> String {
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> AccountsError {
-    AccountsError::Invalid { field, message: message.into() }
+    AccountsError::Invalid {
+        field,
+        message: message.into(),
+    }
 }
 
-pub(crate) fn organisation(request: &NewOrganisationRequest) -> Result<NewOrganisation, AccountsError> {
+pub(crate) fn organisation(
+    request: &NewOrganisationRequest,
+) -> Result<NewOrganisation, AccountsError> {
     let name = request.name.trim();
     if name.is_empty() {
         return Err(invalid("name", "Enter the organisation's name"));
     }
     if name.chars().count() > 200 {
-        return Err(invalid("name", "The organisation's name must be 200 characters or fewer"));
+        return Err(invalid(
+            "name",
+            "The organisation's name must be 200 characters or fewer",
+        ));
     }
     let slug = slugify(name);
     if slug.is_empty() {
-        return Err(invalid("name", "The organisation's name must contain at least one letter or digit"));
+        return Err(invalid(
+            "name",
+            "The organisation's name must contain at least one letter or digit",
+        ));
     }
-    if !ORGANISATION_KINDS.iter().any(|(value, _)| *value == request.kind) {
+    if !ORGANISATION_KINDS
+        .iter()
+        .any(|(value, _)| *value == request.kind)
+    {
         let known: Vec<&str> = ORGANISATION_KINDS.iter().map(|(value, _)| *value).collect();
-        return Err(invalid("kind", format!("Choose the type of organisation (one of {})", known.join(", "))));
+        return Err(invalid(
+            "kind",
+            format!(
+                "Choose the type of organisation (one of {})",
+                known.join(", ")
+            ),
+        ));
     }
-    let region = request.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-    Ok(NewOrganisation { name: name.to_owned(), slug, kind: request.kind.clone(), region })
+    let region = request
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    Ok(NewOrganisation {
+        name: name.to_owned(),
+        slug,
+        kind: request.kind.clone(),
+        region,
+    })
 }
 
 pub(crate) struct CheckedUser {
@@ -64,30 +94,46 @@ pub(crate) struct CheckedUser {
     pub roles: Vec<Role>,
 }
 
-pub(crate) fn user(request: &NewUserRequest, min_password_chars: usize) -> Result<CheckedUser, AccountsError> {
+pub(crate) fn user(
+    request: &NewUserRequest,
+    min_password_chars: usize,
+) -> Result<CheckedUser, AccountsError> {
     let email = normalise_email(&request.email);
     let plausible = email.len() <= 254
         && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
     if !plausible {
-        return Err(invalid("email", "Enter an email address like name@example.nhs.uk"));
+        return Err(invalid(
+            "email",
+            "Enter an email address like name@example.nhs.uk",
+        ));
     }
     let display_name = request.display_name.trim();
     if display_name.is_empty() {
         return Err(invalid("display_name", "Enter the person's full name"));
     }
     if display_name.chars().count() > 200 {
-        return Err(invalid("display_name", "The name must be 200 characters or fewer"));
+        return Err(invalid(
+            "display_name",
+            "The name must be 200 characters or fewer",
+        ));
     }
     let length = request.password.chars().count();
     if length < min_password_chars {
         return Err(invalid(
             "password",
-            format!("The password must be at least {min_password_chars} characters; three random words work well"),
+            format!(
+                "The password must be at least {min_password_chars} characters; three random words work well"
+            ),
         ));
     }
     if length > 256 {
-        return Err(invalid("password", "The password must be 256 characters or fewer"));
+        return Err(invalid(
+            "password",
+            "The password must be 256 characters or fewer",
+        ));
     }
     let mut roles = request.roles.clone();
     roles.sort();
@@ -97,9 +143,16 @@ pub(crate) fn user(request: &NewUserRequest, min_password_chars: usize) -> Resul
     }
     let organisational = roles.iter().any(|role| !role.is_national());
     if organisational && request.organisation_id.is_none() {
-        return Err(invalid("organisation", "Choose the organisation this person belongs to"));
+        return Err(invalid(
+            "organisation",
+            "Choose the organisation this person belongs to",
+        ));
     }
-    Ok(CheckedUser { email, display_name: display_name.to_owned(), roles })
+    Ok(CheckedUser {
+        email,
+        display_name: display_name.to_owned(),
+        roles,
+    })
 }
 
 #[cfg(test)]
@@ -108,12 +161,23 @@ mod tests {
 
     #[test]
     fn slugs_are_boring() {
-        assert_eq!(slugify("  Leeds Teaching Hospitals NHS Trust "), "leeds-teaching-hospitals-nhs-trust");
-        assert_eq!(slugify("St. Mary's (GP) — Practice"), "st-mary-s-gp-practice");
+        assert_eq!(
+            slugify("  Leeds Teaching Hospitals NHS Trust "),
+            "leeds-teaching-hospitals-nhs-trust"
+        );
+        assert_eq!(
+            slugify("St. Mary's (GP) — Practice"),
+            "st-mary-s-gp-practice"
+        );
         assert_eq!(slugify("!!!"), "");
     }
 
-    fn request(email: &str, password: &str, roles: Vec<Role>, organisation_id: Option<i64>) -> NewUserRequest {
+    fn request(
+        email: &str,
+        password: &str,
+        roles: Vec<Role>,
+        organisation_id: Option<i64>,
+    ) -> NewUserRequest {
         NewUserRequest {
             email: email.into(),
             display_name: "Ada Lovelace".into(),
@@ -127,13 +191,47 @@ mod tests {
     fn user_checks_name_the_field() {
         let field = |r: NewUserRequest| match user(&r, 12) {
             Err(AccountsError::Invalid { field, .. }) => field,
-            other => panic!("expected a validation error, got {:?}", other.map(|u| u.email)),
+            other => panic!(
+                "expected a validation error, got {:?}",
+                other.map(|u| u.email)
+            ),
         };
-        assert_eq!(field(request("not-an-email", "long enough pass", vec![Role::Learner], Some(1))), "email");
-        assert_eq!(field(request("a@b.nhs.uk", "short", vec![Role::Learner], Some(1))), "password");
-        assert_eq!(field(request("a@b.nhs.uk", "long enough pass", vec![], Some(1))), "roles");
-        assert_eq!(field(request("a@b.nhs.uk", "long enough pass", vec![Role::Learner], None)), "organisation");
-        let ok = user(&request(" A@B.NHS.UK ", "long enough pass", vec![Role::CertAnalyst], None), 12).unwrap();
+        assert_eq!(
+            field(request(
+                "not-an-email",
+                "long enough pass",
+                vec![Role::Learner],
+                Some(1)
+            )),
+            "email"
+        );
+        assert_eq!(
+            field(request("a@b.nhs.uk", "short", vec![Role::Learner], Some(1))),
+            "password"
+        );
+        assert_eq!(
+            field(request("a@b.nhs.uk", "long enough pass", vec![], Some(1))),
+            "roles"
+        );
+        assert_eq!(
+            field(request(
+                "a@b.nhs.uk",
+                "long enough pass",
+                vec![Role::Learner],
+                None
+            )),
+            "organisation"
+        );
+        let ok = user(
+            &request(
+                " A@B.NHS.UK ",
+                "long enough pass",
+                vec![Role::CertAnalyst],
+                None,
+            ),
+            12,
+        )
+        .unwrap();
         assert_eq!(ok.email, "a@b.nhs.uk");
     }
 }

@@ -70,11 +70,16 @@ impl Config {
         match file {
             Some(path) => {
                 if !path.is_file() {
-                    return Err(anyhow!("the configuration file {} does not exist", path.display()));
+                    return Err(anyhow!(
+                        "the configuration file {} does not exist",
+                        path.display()
+                    ));
                 }
                 figment = figment.merge(Toml::file(path));
             }
-            None if Path::new("rampart.toml").is_file() => figment = figment.merge(Toml::file("rampart.toml")),
+            None if Path::new("rampart.toml").is_file() => {
+                figment = figment.merge(Toml::file("rampart.toml"))
+            }
             None => {}
         }
         // (configuration key, environment variable, value)
@@ -93,15 +98,22 @@ impl Config {
         for (key, _, value) in &from_env {
             figment = figment.merge(Serialized::default(key, value));
         }
-        let config: Config = figment.extract().map_err(|e| describe_figment_error(e, &from_env))?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| describe_figment_error(e, &from_env))?;
         config.check()?;
         Ok(config)
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        for (key, url) in [("public_url", &self.public_url), ("content_url", &self.content_url)] {
+        for (key, url) in [
+            ("public_url", &self.public_url),
+            ("content_url", &self.content_url),
+        ] {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(anyhow!("configuration key {key}: {url:?} must start with http:// or https://"));
+                return Err(anyhow!(
+                    "configuration key {key}: {url:?} must start with http:// or https://"
+                ));
             }
         }
         if origin(&self.public_url) == origin(&self.content_url) {
@@ -112,7 +124,9 @@ impl Config {
             ));
         }
         if self.listen == self.content_listen {
-            return Err(anyhow!("configuration keys listen and content_listen must be different addresses"));
+            return Err(anyhow!(
+                "configuration keys listen and content_listen must be different addresses"
+            ));
         }
         Ok(())
     }
@@ -131,17 +145,20 @@ impl Config {
     /// first run.
     pub fn secret_key(&self) -> anyhow::Result<SecretKey> {
         if let Some(text) = &self.secret_key {
-            return SecretKey::parse(text).map_err(|e| anyhow!("configuration key secret_key: {e}"));
+            return SecretKey::parse(text)
+                .map_err(|e| anyhow!("configuration key secret_key: {e}"));
         }
         let path = self.data_dir.join("secret.key");
         if path.exists() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
             return SecretKey::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()));
         }
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
         let key = SecretKey::generate();
-        write_private(&path, &key.encode()).with_context(|| format!("writing {}", path.display()))?;
+        write_private(&path, &key.encode())
+            .with_context(|| format!("writing {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a new secret key");
         Ok(key)
     }
@@ -162,8 +179,15 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 /// `scheme://host:port` of a URL, with the default port made explicit.
 pub fn origin(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
-    if authority.rsplit_once(':').is_some_and(|(_, port)| port.chars().all(|c| c.is_ascii_digit())) {
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+    {
         format!("{scheme}://{authority}")
     } else {
         let port = if scheme == "https" { 443 } else { 80 };
@@ -172,7 +196,10 @@ pub fn origin(url: &str) -> String {
 }
 
 /// Turns figment's error into one line naming the key and, for environment values, the variable.
-fn describe_figment_error(error: figment::Error, from_env: &[(String, String, String)]) -> anyhow::Error {
+fn describe_figment_error(
+    error: figment::Error,
+    from_env: &[(String, String, String)],
+) -> anyhow::Error {
     let messages: Vec<String> = error
         .into_iter()
         .map(|e| {
@@ -210,7 +237,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -226,22 +256,35 @@ mod tests {
     fn environment_overrides_and_names_bad_values() {
         let config = Config::load(
             None,
-            &env(&[("RAMPART_DATA_DIR", "/srv/rampart"), ("DATABASE_URL", "postgres://db/x"), ("PATH", "/bin")]),
+            &env(&[
+                ("RAMPART_DATA_DIR", "/srv/rampart"),
+                ("DATABASE_URL", "postgres://db/x"),
+                ("PATH", "/bin"),
+            ]),
         )
         .unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/srv/rampart"));
         assert_eq!(config.database_url(), "postgres://db/x");
 
-        let err = Config::load(None, &env(&[("RAMPART_LISTEN", "not-an-address")])).unwrap_err().to_string();
+        let err = Config::load(None, &env(&[("RAMPART_LISTEN", "not-an-address")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("RAMPART_LISTEN"), "{err}");
-        let err = Config::load(None, &env(&[("RAMPART_LOG_FORMAT", "xml")])).unwrap_err().to_string();
+        let err = Config::load(None, &env(&[("RAMPART_LOG_FORMAT", "xml")]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("log_format"), "{err}");
     }
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = Config::load(None, &env(&[("RAMPART_LISTN", "127.0.0.1:1")])).unwrap_err().to_string();
-        assert!(err.contains("\"listn\"") && err.contains("RAMPART_LISTN"), "{err}");
+        let err = Config::load(None, &env(&[("RAMPART_LISTN", "127.0.0.1:1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"listn\"") && err.contains("RAMPART_LISTN"),
+            "{err}"
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("rampart.toml");
@@ -263,17 +306,31 @@ mod tests {
     #[test]
     fn secret_key_is_generated_once_and_private() {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
         let first = config.secret_key().unwrap();
         let second = config.secret_key().unwrap();
         assert_eq!(first.mac_b64("t", b"x"), second.mac_b64("t", b"x"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let bad = Config { secret_key: Some("short".into()), ..Config::default() };
-        assert!(bad.secret_key().unwrap_err().to_string().contains("secret_key"));
+        let bad = Config {
+            secret_key: Some("short".into()),
+            ..Config::default()
+        };
+        assert!(
+            bad.secret_key()
+                .unwrap_err()
+                .to_string()
+                .contains("secret_key")
+        );
     }
 }

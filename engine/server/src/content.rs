@@ -6,7 +6,7 @@ use std::path::Path;
 
 use axum::Router;
 use axum::http::HeaderValue;
-use axum::http::header::{X_CONTENT_TYPE_OPTIONS, CONTENT_SECURITY_POLICY};
+use axum::http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
 use axum::routing::get;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -18,6 +18,12 @@ pub fn content_router(content_dir: &Path, engine_origin: &str) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest_service("/content", ServeDir::new(content_dir))
-        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(CONTENT_SECURITY_POLICY, frame_policy))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            CONTENT_SECURITY_POLICY,
+            frame_policy,
+        ))
 }

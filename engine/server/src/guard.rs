@@ -36,25 +36,38 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Resolves the session cookie to a user, makes sure a CSRF cookie exists, and records both in a
 /// [`RequestAuth`] extension for the pages and server functions.
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
-    let session = cookie_value(headers, state.cookies.session_name()).map(SessionToken::from_cookie);
+    let session =
+        cookie_value(headers, state.cookies.session_name()).map(SessionToken::from_cookie);
     let existing_csrf_id = cookie_value(headers, state.cookies.csrf_name()).map(str::to_owned);
-    let client_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    let client_ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
 
     let user = match &session {
         Some(token) => match state.accounts.authenticate(token).await {
             Ok(user) => user,
             Err(error) => {
                 tracing::error!(%error, "could not check the session");
-                return (StatusCode::SERVICE_UNAVAILABLE, "Rampart cannot reach its database. Try again shortly.")
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Rampart cannot reach its database. Try again shortly.",
+                )
                     .into_response();
             }
         },
         None => None,
     };
     let session_ended = session.is_some() && user.is_none();
-    let csrf_id = existing_csrf_id.clone().unwrap_or_else(|| state.accounts.new_csrf_id());
+    let csrf_id = existing_csrf_id
+        .clone()
+        .unwrap_or_else(|| state.accounts.new_csrf_id());
     request.extensions_mut().insert(RequestAuth {
         user,
         session: session.filter(|_| !session_ended),
@@ -69,11 +82,18 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let mut response = next.run(request).await;
     if existing_csrf_id.is_none() {
         // Lives as long as a long working day; pages rendered before it expires still submit fine.
-        let cookie = state.cookies.build(state.cookies.csrf_name(), csrf_id, 24 * 3600);
+        let cookie = state
+            .cookies
+            .build(state.cookies.csrf_name(), csrf_id, 24 * 3600);
         append_cookie(&mut response, &cookie);
     }
     if session_ended {
-        append_cookie(&mut response, &state.cookies.build(state.cookies.session_name(), String::new(), 0));
+        append_cookie(
+            &mut response,
+            &state
+                .cookies
+                .build(state.cookies.session_name(), String::new(), 0),
+        );
     }
     response
 }
@@ -91,11 +111,18 @@ struct CsrfId(String);
 /// brought back afterwards.
 pub async fn require_sign_in(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let protected = path == "/dashboard" || path.starts_with("/dashboard/") || path.starts_with("/admin");
-    let signed_in = request.extensions().get::<RequestAuth>().is_some_and(|auth| auth.user.is_some());
+    let protected =
+        path == "/dashboard" || path.starts_with("/dashboard/") || path.starts_with("/admin");
+    let signed_in = request
+        .extensions()
+        .get::<RequestAuth>()
+        .is_some_and(|auth| auth.user.is_some());
     if protected && !signed_in {
         let ended = request.extensions().get::<SessionEnded>().is_some();
-        let next_path = request.uri().path_and_query().map_or(path, |pq| pq.as_str());
+        let next_path = request
+            .uri()
+            .path_and_query()
+            .map_or(path, |pq| pq.as_str());
         let mut target = format!("/sign-in?next={}", percent_encode(next_path));
         if ended {
             target.push_str("&expired=1");
@@ -113,11 +140,16 @@ fn percent_encode(text: &str) -> String {
 /// sent, and the request must carry the CSRF token bound to this browser's CSRF cookie, in the
 /// `x-csrf-token` header or the `csrf_token` form field.
 pub async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     if let Some(origin) = request.headers().get(ORIGIN) {
-        if origin.as_bytes() != state.public_origin.as_bytes() && !same_origin_ignoring_default_port(origin, &state) {
+        if origin.as_bytes() != state.public_origin.as_bytes()
+            && !same_origin_ignoring_default_port(origin, &state)
+        {
             tracing::warn!(origin = ?origin, path = request.uri().path(), "refused a cross-origin request");
             return refuse("This request came from another website, so Rampart refused it.");
         }
@@ -126,7 +158,11 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
         return refuse("This form has expired. Go back, reload the page and try again.");
     };
 
-    let header_token = request.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header_token = request
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (request, token) = match header_token {
         Some(token) => (request, Some(token)),
         None => match take_form_token(request).await {
@@ -137,15 +173,23 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
     match token {
         Some(token) if state.accounts.verify_csrf(&csrf_id, &token) => next.run(request).await,
         _ => {
-            tracing::warn!(path = request.uri().path(), "refused a request without a valid CSRF token");
-            refuse("This form has expired or did not come from Rampart. Go back, reload the page and try again.")
+            tracing::warn!(
+                path = request.uri().path(),
+                "refused a request without a valid CSRF token"
+            );
+            refuse(
+                "This form has expired or did not come from Rampart. Go back, reload the page and try again.",
+            )
         }
     }
 }
 
 /// Origins are compared as configured; `Origin` headers omit default ports, so compare those too.
 fn same_origin_ignoring_default_port(origin: &HeaderValue, state: &AppState) -> bool {
-    origin.to_str().map(|o| crate::config::origin(o) == state.public_origin).unwrap_or(false)
+    origin
+        .to_str()
+        .map(|o| crate::config::origin(o) == state.public_origin)
+        .unwrap_or(false)
 }
 
 /// Reads a url-encoded body (bounded), finds `csrf_token`, and rebuilds the request with the same bytes.
@@ -164,12 +208,17 @@ async fn take_form_token(request: Request) -> Result<(Request, Option<String>), 
         Err(_) => {
             return Err((
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("This form is larger than {} KiB, which Rampart does not accept.", MAX_FORM_BYTES / 1024),
+                format!(
+                    "This form is larger than {} KiB, which Rampart does not accept.",
+                    MAX_FORM_BYTES / 1024
+                ),
             )
                 .into_response());
         }
     };
-    let token = form_urlencoded::parse(&bytes).find(|(key, _)| key == "csrf_token").map(|(_, v)| v.into_owned());
+    let token = form_urlencoded::parse(&bytes)
+        .find(|(key, _)| key == "csrf_token")
+        .map(|(_, v)| v.into_owned());
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 

@@ -63,7 +63,9 @@ impl AppState {
             .build();
         AppState {
             accounts: Accounts::new(store, config.secret, config.accounts, config.clock),
-            cookies: CookiePolicy { secure: config.public_url.starts_with("https://") },
+            cookies: CookiePolicy {
+                secure: config.public_url.starts_with("https://"),
+            },
             leptos,
             public_origin: config::origin(&config.public_url),
             site_dir: config.site_dir,
@@ -72,7 +74,10 @@ impl AppState {
     }
 
     fn web_state(&self) -> WebState {
-        WebState { accounts: self.accounts.clone(), cookies: self.cookies }
+        WebState {
+            accounts: self.accounts.clone(),
+            cookies: self.cookies,
+        }
     }
 }
 
@@ -94,23 +99,39 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/assets/rampart.css", get(stylesheet))
         .nest_service("/pkg", ServeDir::new(state.site_dir.join("pkg")))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(web::shell));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            web::shell,
+        ));
 
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .merge(pages.layer(
-            ServiceBuilder::new()
-                .layer(axum::middleware::from_fn_with_state(state.clone(), guard::authenticate))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), guard::require_sign_in))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), guard::check_csrf)),
-        ))
+        .merge(
+            pages.layer(
+                ServiceBuilder::new()
+                    .layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        guard::authenticate,
+                    ))
+                    .layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        guard::require_sign_in,
+                    ))
+                    .layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        guard::check_csrf,
+                    )),
+            ),
+        )
         .layer(axum::middleware::from_fn(headers::engine_security_headers))
         .with_state(state)
 }
 
 /// `/` sends people where they belong: setup on first run, their dashboard, or sign-in.
-async fn home(State(state): State<AppState>, auth: Option<axum::Extension<web::api::ssr::RequestAuth>>) -> Redirect {
+async fn home(
+    State(state): State<AppState>,
+    auth: Option<axum::Extension<web::api::ssr::RequestAuth>>,
+) -> Redirect {
     if state.accounts.setup_needed().await.unwrap_or(false) {
         return Redirect::to("/setup");
     }
@@ -124,7 +145,10 @@ async fn home(State(state): State<AppState>, auth: Option<axum::Extension<web::a
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.accounts.store().is_ready().await {
         Ok(true) => (StatusCode::OK, "ready"),
-        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "database migrations are pending"),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database migrations are pending",
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

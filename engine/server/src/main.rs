@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use server::config::{Config, LogFormat};
 
 #[derive(Parser)]
-#[command(name = "rampart", version, about = "Rampart: SCORM and LTI e-learning with security operations for health and care")]
+#[command(
+    name = "rampart",
+    version,
+    about = "Rampart: SCORM and LTI e-learning with security operations for health and care"
+)]
 struct Cli {
     /// Configuration file (TOML). Default: ./rampart.toml if it exists.
     #[arg(long, global = true, env = "RAMPART_CONFIG")]
@@ -78,7 +82,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_tracing(config.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli.command, config)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -91,7 +98,9 @@ fn main() -> std::process::ExitCode {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.init(),
@@ -103,7 +112,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve => server::serve::serve(config).await,
         Command::Migrate => {
             server::serve::open_store(&config).await?;
-            println!("database is up to date: {}", store::redact_url(&config.database_url()));
+            println!(
+                "database is up to date: {}",
+                store::redact_url(&config.database_url())
+            );
             Ok(())
         }
         Command::Org(command) => org(command, &config).await,
@@ -121,8 +133,13 @@ async fn org(command: OrgCommand, config: &Config) -> anyhow::Result<()> {
     match command {
         OrgCommand::Create { name, kind, region } => {
             let request = NewOrganisationRequest { name, kind, region };
-            let org = accounts.create_organisation(&Actor::System, &request, None).await?;
-            println!("created organisation {} (slug {}, id {})", org.name, org.slug, org.id);
+            let org = accounts
+                .create_organisation(&Actor::System, &request, None)
+                .await?;
+            println!(
+                "created organisation {} (slug {}, id {})",
+                org.name, org.slug, org.id
+            );
         }
         OrgCommand::List => {
             for org in accounts.list_organisations(&Actor::System).await? {
@@ -136,7 +153,12 @@ async fn org(command: OrgCommand, config: &Config) -> anyhow::Result<()> {
 async fn user(command: UserCommand, config: &Config) -> anyhow::Result<()> {
     let accounts = accounts(config).await?;
     match command {
-        UserCommand::Create { email, name, org, roles } => {
+        UserCommand::Create {
+            email,
+            name,
+            org,
+            roles,
+        } => {
             let roles = roles
                 .iter()
                 .map(|name| Role::parse(name).ok_or_else(|| anyhow!("unknown role {name:?}; use one of learner, org_admin, security_lead, cert_analyst, platform_admin")))
@@ -146,9 +168,20 @@ async fn user(command: UserCommand, config: &Config) -> anyhow::Result<()> {
                 None => None,
             };
             let (password, generated) = read_or_generate_password()?;
-            let request = NewUserRequest { email, display_name: name, password: password.clone(), organisation_id, roles };
+            let request = NewUserRequest {
+                email,
+                display_name: name,
+                password: password.clone(),
+                organisation_id,
+                roles,
+            };
             let user = accounts.create_user(&Actor::System, &request, None).await?;
-            println!("created user {} <{}> with roles {}", user.display_name, user.email, user.roles.join(", "));
+            println!(
+                "created user {} <{}> with roles {}",
+                user.display_name,
+                user.email,
+                user.roles.join(", ")
+            );
             if generated {
                 println!("initial password (shown once): {password}");
             }
@@ -156,7 +189,14 @@ async fn user(command: UserCommand, config: &Config) -> anyhow::Result<()> {
         UserCommand::List => {
             for user in accounts.list_users(&Actor::System).await? {
                 let org = user.organisation_name.unwrap_or_else(|| "-".to_owned());
-                println!("{}\t{}\t{}\t{}\t{}", user.id, user.email, user.display_name, org, user.roles.join(","));
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    user.id,
+                    user.email,
+                    user.display_name,
+                    org,
+                    user.roles.join(",")
+                );
             }
         }
     }
@@ -168,12 +208,18 @@ fn read_or_generate_password() -> anyhow::Result<(String, bool)> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
         let password = line.trim_end_matches(['\r', '\n']).to_owned();
         if !password.is_empty() {
             return Ok((password, false));
         }
     }
     let words = accounts::SecretKey::generate().encode();
-    Ok((format!("{}-{}-{}", &words[0..6], &words[6..12], &words[12..18]), true))
+    Ok((
+        format!("{}-{}-{}", &words[0..6], &words[6..12], &words[12..18]),
+        true,
+    ))
 }

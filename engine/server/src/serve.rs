@@ -16,11 +16,15 @@ use crate::{AppState, StateConfig, content_router, router};
 /// Opens (creating if needed) and migrates the configured database.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
     }
     let store = Store::connect(&config.database_url()).await?;
-    store.migrate().await.context("applying database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
     Ok(store)
 }
 
@@ -73,12 +77,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             let _ = rx.changed().await;
         }
     };
-    let engine_server = axum::serve(engine_listener, engine.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        });
-    let content_server = axum::serve(content_listener, content.into_make_service()).with_graceful_shutdown(content_stop);
+    let engine_server = axum::serve(
+        engine_listener,
+        engine.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let content_server = axum::serve(content_listener, content.into_make_service())
+        .with_graceful_shutdown(content_stop);
     let (engine_result, content_result) = tokio::join!(engine_server, content_server);
     engine_result.context("engine listener failed")?;
     content_result.context("content listener failed")?;
@@ -88,9 +96,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn bind(addr: SocketAddr, key: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} (configuration key {key}); is another server using it?"))
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} (configuration key {key}); is another server using it?")
+    })
 }
 
 /// Logs method, path and status; never headers (cookies) or query strings (which may carry tokens).

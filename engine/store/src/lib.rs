@@ -8,7 +8,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 mod error;
 mod records;
@@ -176,7 +178,11 @@ impl Store {
 
     // ----- organisations -----
 
-    pub async fn create_organisation(&self, new: &NewOrganisation, now: i64) -> Result<Organisation> {
+    pub async fn create_organisation(
+        &self,
+        new: &NewOrganisation,
+        now: i64,
+    ) -> Result<Organisation> {
         const SQL: &str = "INSERT INTO organisations (name, slug, kind, region, created_at)
                            VALUES ($1, $2, $3, $4, $5)
                            RETURNING id, name, slug, kind, region, created_at";
@@ -192,13 +198,13 @@ impl Store {
     }
 
     pub async fn list_organisations(&self) -> Result<Vec<Organisation>> {
-        const SQL: &str =
-            "SELECT id, name, slug, kind, region, created_at FROM organisations ORDER BY lower(name)";
+        const SQL: &str = "SELECT id, name, slug, kind, region, created_at FROM organisations ORDER BY lower(name)";
         with_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await.map_err(StoreError::from))
     }
 
     pub async fn organisation(&self, id: i64) -> Result<Organisation> {
-        const SQL: &str = "SELECT id, name, slug, kind, region, created_at FROM organisations WHERE id = $1";
+        const SQL: &str =
+            "SELECT id, name, slug, kind, region, created_at FROM organisations WHERE id = $1";
         with_pool!(self, pool => sqlx::query_as(SQL).bind(id).fetch_one(pool).await.map_err(StoreError::from))
     }
 
@@ -323,7 +329,8 @@ impl Store {
 
     /// The live session with this token hash, or `NotFound` when it is unknown or expired at `now`.
     pub async fn live_session(&self, token_hash: &[u8], now: i64) -> Result<Session> {
-        const SQL: &str = "SELECT token_hash, user_id, created_at, last_seen_at, expires_at FROM sessions
+        const SQL: &str =
+            "SELECT token_hash, user_id, created_at, last_seen_at, expires_at FROM sessions
                            WHERE token_hash = $1 AND expires_at > $2";
         with_pool!(self, pool => sqlx::query_as(SQL)
             .bind(token_hash)
@@ -334,7 +341,8 @@ impl Store {
     }
 
     pub async fn touch_session(&self, token_hash: &[u8], now: i64, expires_at: i64) -> Result<()> {
-        const SQL: &str = "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1";
+        const SQL: &str =
+            "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1";
         with_pool!(self, pool => sqlx::query(SQL)
             .bind(token_hash)
             .bind(now)
@@ -367,8 +375,7 @@ impl Store {
     // ----- sign-in throttling -----
 
     pub async fn throttle(&self, key: &str) -> Result<Option<Throttle>> {
-        const SQL: &str =
-            "SELECT failures, window_started_at, locked_until FROM sign_in_throttle WHERE throttle_key = $1";
+        const SQL: &str = "SELECT failures, window_started_at, locked_until FROM sign_in_throttle WHERE throttle_key = $1";
         with_pool!(self, pool => sqlx::query_as(SQL)
             .bind(key)
             .fetch_optional(pool)
@@ -421,8 +428,13 @@ impl Store {
     }
 
     /// The newest `limit` audit entries, for one organisation or all of them.
-    pub async fn recent_audit(&self, organisation_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
-        const SQL: &str = "SELECT id, at, actor_user_id, organisation_id, action, target, detail, client_ip
+    pub async fn recent_audit(
+        &self,
+        organisation_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        const SQL: &str =
+            "SELECT id, at, actor_user_id, organisation_id, action, target, detail, client_ip
                            FROM audit_log WHERE $1 IS NULL OR organisation_id = $1
                            ORDER BY id DESC LIMIT $2";
         with_pool!(self, pool => sqlx::query_as(SQL)
@@ -454,8 +466,17 @@ mod tests {
 
     #[test]
     fn redacts_passwords_in_urls() {
-        assert_eq!(redact_url("postgres://rampart:s3cret@db:5432/x"), "postgres://rampart:***@db:5432/x");
-        assert_eq!(redact_url("postgres://rampart@db/x"), "postgres://rampart@db/x");
-        assert_eq!(redact_url("sqlite://data/rampart.db"), "sqlite://data/rampart.db");
+        assert_eq!(
+            redact_url("postgres://rampart:s3cret@db:5432/x"),
+            "postgres://rampart:***@db:5432/x"
+        );
+        assert_eq!(
+            redact_url("postgres://rampart@db/x"),
+            "postgres://rampart@db/x"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/rampart.db"),
+            "sqlite://data/rampart.db"
+        );
     }
 }

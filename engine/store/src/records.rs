@@ -40,7 +40,10 @@ impl std::fmt::Debug for User {
             .field("organisation_id", &self.organisation_id)
             .field("email", &self.email)
             .field("display_name", &self.display_name)
-            .field("password_hash", &self.password_hash.as_ref().map(|_| "<redacted>"))
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
             .field("disabled", &self.disabled)
             .field("roles", &self.roles)
             .finish()

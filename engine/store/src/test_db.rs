@@ -27,7 +27,11 @@ fn unique_name(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 impl TestDb {
@@ -41,25 +45,40 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name("rampart_test")));
         let url = format!("sqlite://{}", path.display());
-        let store = Store::connect(&url).await.expect("open temporary SQLite file");
+        let store = Store::connect(&url)
+            .await
+            .expect("open temporary SQLite file");
         store.migrate().await.expect("migrate SQLite");
-        TestDb { store, url, cleanup: Cleanup::File(path) }
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::File(path),
+        }
     }
 
     pub async fn postgres() -> TestDb {
-        let admin_url =
-            std::env::var("RAMPART_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let admin_url = std::env::var("RAMPART_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
         let schema = unique_name("rampart_test");
         let admin = sqlx::PgPool::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed by the tests: {e}"));
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create test schema");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("create test schema");
         admin.close().await;
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-        let store = Store::connect(&url).await.expect("connect to the test schema");
+        let store = Store::connect(&url)
+            .await
+            .expect("connect to the test schema");
         store.migrate().await.expect("migrate PostgreSQL");
-        TestDb { store, url, cleanup: Cleanup::Schema { admin_url, schema } }
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Schema { admin_url, schema },
+        }
     }
 
     /// Closes the pool and removes the database. Call it at the end of a test.
@@ -73,7 +92,9 @@ impl TestDb {
             }
             Cleanup::Schema { admin_url, schema } => {
                 if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await;
+                    let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                        .execute(&admin)
+                        .await;
                     admin.close().await;
                 }
             }

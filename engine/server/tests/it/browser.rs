@@ -17,16 +17,26 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn wait_until_ready(url: &str, server: &mut Server) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    let address = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
     while Instant::now() < deadline {
         if let Some(status) = server.0.try_wait().unwrap() {
             panic!("rampart exited before it was ready: {status}");
@@ -48,7 +58,9 @@ fn wait_until_ready(url: &str, server: &mut Server) {
 #[test]
 fn a_person_sets_up_signs_in_and_the_page_hydrates() {
     let root = workspace_root();
-    let site_dir = std::env::var_os("RAMPART_SITE_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target/site"));
+    let site_dir = std::env::var_os("RAMPART_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/site"));
     assert!(
         site_dir.join("pkg/web_bg.wasm").is_file(),
         "the browser bundle is missing from {}; run `cargo xtask test`, which builds it first",
@@ -70,9 +82,15 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
             .arg("serve")
             .env("RAMPART_DATA_DIR", data_dir.path())
             .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RAMPART_CONTENT_LISTEN", format!("127.0.0.1:{content_port}"))
+            .env(
+                "RAMPART_CONTENT_LISTEN",
+                format!("127.0.0.1:{content_port}"),
+            )
             .env("RAMPART_PUBLIC_URL", &base_url)
-            .env("RAMPART_CONTENT_URL", format!("http://localhost:{content_port}"))
+            .env(
+                "RAMPART_CONTENT_URL",
+                format!("http://localhost:{content_port}"),
+            )
             .env("RAMPART_SITE_DIR", &site_dir)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
@@ -92,12 +110,21 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
-    assert!(output.status.success(), "browser test failed:\n{stdout}\n{stderr}");
-    assert!(artifacts.join("dashboard.png").is_file(), "the screenshot artefact was written");
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        artifacts.join("dashboard.png").is_file(),
+        "the screenshot artefact was written"
+    );
 
     drop(server);
     let server_log = std::fs::read_to_string(artifacts.join("server.log")).unwrap();
     for secret in ["correct horse battery staple", "rampart_session="] {
-        assert!(!server_log.contains(secret), "the server log must not contain {secret:?}");
+        assert!(
+            !server_log.contains(secret),
+            "the server log must not contain {secret:?}"
+        );
     }
 }

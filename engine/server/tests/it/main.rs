@@ -26,50 +26,100 @@ async fn first_run_goes_to_setup_and_setup_signs_the_admin_in(store: &Store) {
     assert_eq!(home.location(), Some("/setup"));
 
     let setup = app.get("/setup").await;
-    assert!(setup.body.contains("Create the platform administrator"), "{}", setup.body);
-    let done = app.setup_admin("Ada Admin", "ada@nhs.example", PASSWORD).await;
+    assert!(
+        setup.body.contains("Create the platform administrator"),
+        "{}",
+        setup.body
+    );
+    let done = app
+        .setup_admin("Ada Admin", "ada@nhs.example", PASSWORD)
+        .await;
     assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
     assert_eq!(done.location(), Some("/admin/organisations"));
-    let cookie = done.set_cookie("rampart_session").expect("session cookie set");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http must not set Secure: {cookie}");
+    let cookie = done
+        .set_cookie("rampart_session")
+        .expect("session cookie set");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not set Secure: {cookie}"
+    );
 
     let dashboard = app.get("/dashboard").await;
     assert_eq!(dashboard.status, StatusCode::OK);
-    assert!(dashboard.body.contains("Welcome, Ada Admin"), "{}", dashboard.body);
+    assert!(
+        dashboard.body.contains("Welcome, Ada Admin"),
+        "{}",
+        dashboard.body
+    );
 
     let again = app.get("/setup").await;
     assert!(again.body.contains("already set up"), "{}", again.body);
     let mut stranger = app.fork_without_cookies();
-    let second = stranger.setup_admin("Eve", "eve@nhs.example", PASSWORD).await;
-    assert!(second.body.contains("already been completed"), "{} {}", second.status, second.body);
+    let second = stranger
+        .setup_admin("Eve", "eve@nhs.example", PASSWORD)
+        .await;
+    assert!(
+        second.body.contains("already been completed"),
+        "{} {}",
+        second.status,
+        second.body
+    );
 }
 
 async fn state_changing_requests_need_the_csrf_token(store: &Store) {
     let mut app = TestApp::new(store, "http://127.0.0.1:3000").await;
     app.get("/setup").await;
-    let form = [("display_name", "Ada"), ("email", "ada@nhs.example"), ("password", PASSWORD)];
+    let form = [
+        ("display_name", "Ada"),
+        ("email", "ada@nhs.example"),
+        ("password", PASSWORD),
+    ];
 
     let without = app.post_form("/api/complete_setup", &form, None).await;
     assert_eq!(without.status, StatusCode::FORBIDDEN);
-    assert!(without.body.contains("did not come from Rampart"), "{}", without.body);
+    assert!(
+        without.body.contains("did not come from Rampart"),
+        "{}",
+        without.body
+    );
 
-    let forged = app.post_form("/api/complete_setup", &form, Some("bm90LXRoZS10b2tlbg")).await;
+    let forged = app
+        .post_form("/api/complete_setup", &form, Some("bm90LXRoZS10b2tlbg"))
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 
     let mut other_browser = app.fork_without_cookies();
     other_browser.get("/setup").await;
     let stolen_token = other_browser.csrf_token().await;
-    let cross = app.post_form("/api/complete_setup", &form, Some(&stolen_token)).await;
-    assert_eq!(cross.status, StatusCode::FORBIDDEN, "a token is bound to its own browser's cookie");
+    let cross = app
+        .post_form("/api/complete_setup", &form, Some(&stolen_token))
+        .await;
+    assert_eq!(
+        cross.status,
+        StatusCode::FORBIDDEN,
+        "a token is bound to its own browser's cookie"
+    );
 
     let token = app.csrf_token().await;
-    let evil_origin = app.post_form_from_origin("/api/complete_setup", &form, &token, "https://evil.example").await;
+    let evil_origin = app
+        .post_form_from_origin("/api/complete_setup", &form, &token, "https://evil.example")
+        .await;
     assert_eq!(evil_origin.status, StatusCode::FORBIDDEN);
     assert!(evil_origin.body.contains("another website"));
 
-    assert!(store.count_users().await.unwrap() == 0, "nothing was created by refused requests");
-    let ok = app.post_form("/api/complete_setup", &form, Some(&token)).await;
+    assert!(
+        store.count_users().await.unwrap() == 0,
+        "nothing was created by refused requests"
+    );
+    let ok = app
+        .post_form("/api/complete_setup", &form, Some(&token))
+        .await;
     assert_eq!(ok.status, StatusCode::FOUND, "{}", ok.body);
     assert_eq!(store.count_users().await.unwrap(), 1);
 }
@@ -83,11 +133,19 @@ async fn protected_pages_redirect_to_sign_in_and_back(store: &Store) {
         let expected = format!("/sign-in?next={}", path.replace('/', "%2F"));
         assert_eq!(response.location(), Some(expected.as_str()));
     }
-    let signed_in = visitor.sign_in("ada@nhs.example", PASSWORD, "/admin/users").await;
+    let signed_in = visitor
+        .sign_in("ada@nhs.example", PASSWORD, "/admin/users")
+        .await;
     assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.body);
     assert_eq!(signed_in.location(), Some("/admin/users"));
-    let hostile = app.sign_in("ada@nhs.example", PASSWORD, "//evil.example/").await;
-    assert_eq!(hostile.location(), Some("/dashboard"), "only local paths are followed");
+    let hostile = app
+        .sign_in("ada@nhs.example", PASSWORD, "//evil.example/")
+        .await;
+    assert_eq!(
+        hostile.location(),
+        Some("/dashboard"),
+        "only local paths are followed"
+    );
 }
 
 async fn expired_sessions_redirect_with_a_notice_and_clear_the_cookie(store: &Store) {
@@ -96,22 +154,43 @@ async fn expired_sessions_redirect_with_a_notice_and_clear_the_cookie(store: &St
     app.clock.advance(3 * 3600);
     let expired = app.get("/dashboard").await;
     assert_eq!(expired.status, StatusCode::SEE_OTHER);
-    assert_eq!(expired.location(), Some("/sign-in?next=%2Fdashboard&expired=1"));
-    let cleared = expired.set_cookie("rampart_session").expect("the dead cookie is cleared");
+    assert_eq!(
+        expired.location(),
+        Some("/sign-in?next=%2Fdashboard&expired=1")
+    );
+    let cleared = expired
+        .set_cookie("rampart_session")
+        .expect("the dead cookie is cleared");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     let notice = app.get("/sign-in?next=%2Fdashboard&expired=1").await;
-    assert!(notice.body.contains("Your session ended"), "{}", notice.body);
+    assert!(
+        notice.body.contains("Your session ended"),
+        "{}",
+        notice.body
+    );
 }
 
 async fn wrong_passwords_are_refused_then_throttled(store: &Store) {
     let app = TestApp::with_admin(store).await;
     let mut visitor = app.fork_without_cookies();
     for _ in 0..5 {
-        let wrong = visitor.sign_in_json("ada@nhs.example", "not the password").await;
-        assert!(wrong.body.contains("not right"), "{}", wrong.body);
+        let wrong = visitor
+            .sign_in_json("ada@nhs.example", "not the password")
+            .await;
+        assert!(
+            wrong
+                .body
+                .contains("The email address or password is not right"),
+            "{}",
+            wrong.body
+        );
     }
     let locked = visitor.sign_in_json("ada@nhs.example", PASSWORD).await;
-    assert!(locked.body.contains("too many failed sign-in attempts"), "{}", locked.body);
+    assert!(
+        locked.body.contains("Too many failed sign-in attempts"),
+        "{}",
+        locked.body
+    );
     assert!(locked.set_cookie("rampart_session").is_none());
 }
 
@@ -121,37 +200,79 @@ async fn organisation_admins_only_see_their_own_organisation(store: &Store) {
     admin.create_org("York Practice").await;
     let leeds = store.find_organisation("leeds-trust").await.unwrap();
     let york = store.find_organisation("york-practice").await.unwrap();
-    admin.create_user("Lee Admin", "lee@leeds.example", leeds.id, &["org_admin"]).await;
-    admin.create_user("Yas Learner", "yas@york.example", york.id, &["learner"]).await;
+    admin
+        .create_user("Lee Admin", "lee@leeds.example", leeds.id, &["org_admin"])
+        .await;
+    admin
+        .create_user("Yas Learner", "yas@york.example", york.id, &["learner"])
+        .await;
 
     let mut lee = admin.fork_without_cookies();
-    lee.sign_in("lee@leeds.example", PASSWORD, "/dashboard").await;
+    lee.sign_in("lee@leeds.example", PASSWORD, "/dashboard")
+        .await;
     let users = lee.get_json("/api/users").await;
     assert_eq!(users.status, StatusCode::OK, "{}", users.body);
-    assert!(users.body.contains("lee@leeds.example") && !users.body.contains("yas@york.example"), "{}", users.body);
+    assert!(
+        users.body.contains("lee@leeds.example") && !users.body.contains("yas@york.example"),
+        "{}",
+        users.body
+    );
     let page = lee.get("/admin/users").await;
-    assert!(!page.body.contains("yas@york.example"), "the rendered page leaks nothing either");
+    assert!(
+        !page.body.contains("yas@york.example"),
+        "the rendered page leaks nothing either"
+    );
 
-    let into_york = lee.create_user("Sneaky", "sneaky@york.example", york.id, &["learner"]).await;
-    assert!(into_york.body.contains("own organisation"), "{}", into_york.body);
-    let national = lee.create_user("Sneaky", "sneaky@leeds.example", leeds.id, &["platform_admin"]).await;
-    assert!(national.body.contains("national roles"), "{}", national.body);
-    assert!(matches!(store.user_by_email("sneaky@york.example").await, Err(store::StoreError::NotFound)));
+    let into_york = lee
+        .create_user("Sneaky", "sneaky@york.example", york.id, &["learner"])
+        .await;
+    assert!(
+        into_york.body.contains("own organisation"),
+        "{}",
+        into_york.body
+    );
+    let national = lee
+        .create_user(
+            "Sneaky",
+            "sneaky@leeds.example",
+            leeds.id,
+            &["platform_admin"],
+        )
+        .await;
+    assert!(
+        national.body.contains("national roles"),
+        "{}",
+        national.body
+    );
+    assert!(matches!(
+        store.user_by_email("sneaky@york.example").await,
+        Err(store::StoreError::NotFound)
+    ));
 }
 
 async fn learners_get_403_on_admin_pages(store: &Store) {
     let mut admin = TestApp::with_admin(store).await;
     admin.create_org("Leeds Trust").await;
     let leeds = store.find_organisation("leeds-trust").await.unwrap();
-    admin.create_user("Nia Nurse", "nia@leeds.example", leeds.id, &["learner"]).await;
+    admin
+        .create_user("Nia Nurse", "nia@leeds.example", leeds.id, &["learner"])
+        .await;
     let mut nia = admin.fork_without_cookies();
-    nia.sign_in("nia@leeds.example", PASSWORD, "/dashboard").await;
+    nia.sign_in("nia@leeds.example", PASSWORD, "/dashboard")
+        .await;
     let dashboard = nia.get("/dashboard").await;
-    assert!(dashboard.body.contains("Welcome, Nia Nurse") && dashboard.body.contains("Leeds Trust"));
+    assert!(
+        dashboard.body.contains("Welcome, Nia Nurse") && dashboard.body.contains("Leeds Trust")
+    );
     let admin_page = nia.get("/admin/users").await;
     assert_eq!(admin_page.status, StatusCode::FORBIDDEN);
     let api = nia.get_json("/api/users").await;
-    assert!(api.body.contains("Forbidden"), "{} {}", api.status, api.body);
+    assert!(
+        api.body.contains("Forbidden"),
+        "{} {}",
+        api.status,
+        api.body
+    );
 }
 
 async fn sign_out_ends_the_session(store: &Store) {
@@ -159,7 +280,11 @@ async fn sign_out_ends_the_session(store: &Store) {
     let token = app.csrf_token().await;
     let out = app.post_form("/api/sign_out", &[], Some(&token)).await;
     assert_eq!(out.location(), Some("/sign-in"));
-    assert!(out.set_cookie("rampart_session").unwrap().contains("Max-Age=0"));
+    assert!(
+        out.set_cookie("rampart_session")
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(app.get("/dashboard").await.status, StatusCode::SEE_OTHER);
 }
 
@@ -170,12 +295,23 @@ async fn health_readiness_and_headers() {
     assert_eq!(app.get("/healthz").await.body, "ok");
     assert_eq!(app.get("/readyz").await.body, "ready");
     let page = app.get("/sign-in").await;
-    let csp = page.header("content-security-policy").expect("CSP on pages");
-    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
-    assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the response's nonce");
+    let csp = page
+        .header("content-security-policy")
+        .expect("CSP on pages");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the response's nonce"
+    );
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
-    let csrf = page.set_cookie("__Host-rampart_csrf").expect("https uses __Host- cookies");
+    let csrf = page
+        .set_cookie("__Host-rampart_csrf")
+        .expect("https uses __Host- cookies");
     assert!(csrf.contains("Secure"), "{csrf}");
     db.drop_database().await;
 }
@@ -194,9 +330,22 @@ async fn content_origin_serves_files_and_no_cookies() {
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().get("set-cookie").is_none());
-    assert_eq!(response.headers()["content-security-policy"], "frame-ancestors http://127.0.0.1:3000");
-    let outside = axum::http::Request::get("/content/../../etc/passwd").body(axum::body::Body::empty()).unwrap();
-    assert_ne!(router.clone().oneshot(outside).await.unwrap().status(), StatusCode::OK);
-    let engine_path = axum::http::Request::get("/dashboard").body(axum::body::Body::empty()).unwrap();
-    assert_eq!(router.oneshot(engine_path).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "frame-ancestors http://127.0.0.1:3000"
+    );
+    let outside = axum::http::Request::get("/content/../../etc/passwd")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_ne!(
+        router.clone().oneshot(outside).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let engine_path = axum::http::Request::get("/dashboard")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        router.oneshot(engine_path).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }

@@ -60,29 +60,61 @@ impl TestApp {
                 clock: clock.clone(),
             },
         );
-        TestApp { router: server::router(state), clock, cookies: BTreeMap::new() }
+        TestApp {
+            router: server::router(state),
+            clock,
+            cookies: BTreeMap::new(),
+        }
     }
 
     /// An app whose platform admin (ada@nhs.example) is set up and signed in.
     pub async fn with_admin(store: &Store) -> TestApp {
         let mut app = TestApp::new(store, "http://127.0.0.1:3000").await;
-        let reply = app.setup_admin("Ada Admin", "ada@nhs.example", PASSWORD).await;
-        assert_eq!(reply.status, StatusCode::FOUND, "setup failed: {}", reply.body);
+        let reply = app
+            .setup_admin("Ada Admin", "ada@nhs.example", PASSWORD)
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FOUND,
+            "setup failed: {}",
+            reply.body
+        );
         app
     }
 
     /// Another browser: same server and clock, no cookies.
     pub fn fork_without_cookies(&self) -> TestApp {
-        TestApp { router: self.router.clone(), clock: self.clock.clone(), cookies: BTreeMap::new() }
+        TestApp {
+            router: self.router.clone(),
+            clock: self.clock.clone(),
+            cookies: BTreeMap::new(),
+        }
     }
 
     async fn send(&mut self, builder: axum::http::request::Builder, body: Body) -> Reply {
-        let cookie_header: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let builder = if cookie_header.is_empty() { builder } else { builder.header("cookie", cookie_header.join("; ")) };
-        let response = self.router.clone().oneshot(builder.body(body).unwrap()).await.unwrap();
+        let cookie_header: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let builder = if cookie_header.is_empty() {
+            builder
+        } else {
+            builder.header("cookie", cookie_header.join("; "))
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(builder.body(body).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        for line in headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+        for line in headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             let pair = line.split(';').next().unwrap_or("");
             if let Some((name, value)) = pair.split_once('=') {
                 if value.is_empty() || line.contains("Max-Age=0") {
@@ -92,17 +124,31 @@ impl TestApp {
                 }
             }
         }
-        let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024).await.unwrap();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Reply {
-        self.send(Request::get(path).header("accept", "text/html"), Body::empty()).await
+        self.send(
+            Request::get(path).header("accept", "text/html"),
+            Body::empty(),
+        )
+        .await
     }
 
     /// A read-only server function, as the hydrated page calls it.
     pub async fn get_json(&mut self, path: &str) -> Reply {
-        self.send(Request::get(path).header("accept", "application/json"), Body::empty()).await
+        self.send(
+            Request::get(path).header("accept", "application/json"),
+            Body::empty(),
+        )
+        .await
     }
 
     /// The CSRF token the pages of this browser carry (read from a rendered form).
@@ -125,12 +171,18 @@ impl TestApp {
     }
 
     /// A plain HTML form post, as a browser without JavaScript sends it.
-    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)], token: Option<&str>) -> Reply {
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        token: Option<&str>,
+    ) -> Reply {
         let builder = Request::post(path)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "text/html")
             .header("referer", "http://127.0.0.1:3000/");
-        self.send(builder, Body::from(Self::form_body(fields, token))).await
+        self.send(builder, Body::from(Self::form_body(fields, token)))
+            .await
     }
 
     pub async fn post_form_from_origin(
@@ -143,7 +195,8 @@ impl TestApp {
         let builder = Request::post(path)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("origin", origin);
-        self.send(builder, Body::from(Self::form_body(fields, Some(token)))).await
+        self.send(builder, Body::from(Self::form_body(fields, Some(token))))
+            .await
     }
 
     /// A post as the hydrated page sends it (fetch, JSON answer).
@@ -153,12 +206,20 @@ impl TestApp {
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "application/json")
             .header("origin", "http://127.0.0.1:3000");
-        self.send(builder, Body::from(Self::form_body(fields, Some(&token)))).await
+        self.send(builder, Body::from(Self::form_body(fields, Some(&token))))
+            .await
     }
 
     pub async fn setup_admin(&mut self, name: &str, email: &str, password: &str) -> Reply {
-        self.post_json_or_form("/api/complete_setup", &[("display_name", name), ("email", email), ("password", password)])
-            .await
+        self.post_json_or_form(
+            "/api/complete_setup",
+            &[
+                ("display_name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
     }
 
     async fn post_json_or_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
@@ -167,21 +228,47 @@ impl TestApp {
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str, next: &str) -> Reply {
-        self.post_json_or_form("/api/sign_in", &[("email", email), ("password", password), ("next", next)]).await
+        self.post_json_or_form(
+            "/api/sign_in",
+            &[("email", email), ("password", password), ("next", next)],
+        )
+        .await
     }
 
     pub async fn sign_in_json(&mut self, email: &str, password: &str) -> Reply {
-        self.post_json_reply("/api/sign_in", &[("email", email), ("password", password), ("next", "/dashboard")]).await
+        self.post_json_reply(
+            "/api/sign_in",
+            &[
+                ("email", email),
+                ("password", password),
+                ("next", "/dashboard"),
+            ],
+        )
+        .await
     }
 
     pub async fn create_org(&mut self, name: &str) {
         let reply = self
-            .post_json_reply("/api/create_organisation", &[("name", name), ("kind", "acute_trust"), ("region", "")])
+            .post_json_reply(
+                "/api/create_organisation",
+                &[("name", name), ("kind", "acute_trust"), ("region", "")],
+            )
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "creating {name}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "creating {name}: {}",
+            reply.body
+        );
     }
 
-    pub async fn create_user(&mut self, name: &str, email: &str, organisation_id: i64, roles: &[&str]) -> Reply {
+    pub async fn create_user(
+        &mut self,
+        name: &str,
+        email: &str,
+        organisation_id: i64,
+        roles: &[&str],
+    ) -> Reply {
         let organisation_id = organisation_id.to_string();
         let role_fields: Vec<String> = roles.iter().map(|role| format!("role_{role}")).collect();
         let mut fields = vec![
