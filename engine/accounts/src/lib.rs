@@ -295,21 +295,21 @@ impl Accounts {
         let ip_key = client_ip.as_ref().map(|ip| format!("ip:{ip}"));
         let now = self.now();
         for key in std::iter::once(&account_key).chain(ip_key.as_ref()) {
-            if let Some(throttle) = self.inner.store.throttle(key).await? {
-                if throttle.locked_until > now {
-                    self.audit(
-                        None,
-                        None,
-                        "sign_in.throttled",
-                        Some(&email),
-                        key,
-                        client_ip.clone(),
-                    )
-                    .await;
-                    return Err(AccountsError::Throttled {
-                        retry_after_secs: throttle.locked_until - now,
-                    });
-                }
+            if let Some(throttle) = self.inner.store.throttle(key).await?
+                && throttle.locked_until > now
+            {
+                self.audit(
+                    None,
+                    None,
+                    "sign_in.throttled",
+                    Some(&email),
+                    key,
+                    client_ip.clone(),
+                )
+                .await;
+                return Err(AccountsError::Throttled {
+                    retry_after_secs: throttle.locked_until - now,
+                });
             }
         }
 

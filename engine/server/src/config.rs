@@ -87,10 +87,10 @@ impl Config {
         for (variable, value) in env {
             if variable == "DATABASE_URL" {
                 from_env.push(("database_url".to_owned(), variable.clone(), value.clone()));
-            } else if let Some(name) = variable.strip_prefix("RAMPART_") {
-                if !NON_CONFIG_ENV.contains(&name) {
-                    from_env.push((name.to_ascii_lowercase(), variable.clone(), value.clone()));
-                }
+            } else if let Some(name) = variable.strip_prefix("RAMPART_")
+                && !NON_CONFIG_ENV.contains(&name)
+            {
+                from_env.push((name.to_ascii_lowercase(), variable.clone(), value.clone()));
             }
         }
         // Env values are taken as strings and parsed by serde, so `RAMPART_LISTEN=nonsense` is an error

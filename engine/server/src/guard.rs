@@ -146,13 +146,11 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
     ) {
         return next.run(request).await;
     }
-    if let Some(origin) = request.headers().get(ORIGIN) {
-        if origin.as_bytes() != state.public_origin.as_bytes()
-            && !same_origin_ignoring_default_port(origin, &state)
-        {
-            tracing::warn!(origin = ?origin, path = request.uri().path(), "refused a cross-origin request");
-            return refuse("This request came from another website, so Rampart refused it.");
-        }
+    if let Some(origin) = request.headers().get(ORIGIN)
+        && !is_our_origin(origin, &state)
+    {
+        tracing::warn!(origin = ?origin, path = request.uri().path(), "refused a cross-origin request");
+        return refuse("This request came from another website, so Rampart refused it.");
     }
     let Some(CsrfId(csrf_id)) = request.extensions().get::<CsrfId>().cloned() else {
         return refuse("This form has expired. Go back, reload the page and try again.");
@@ -184,8 +182,8 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-/// Origins are compared as configured; `Origin` headers omit default ports, so compare those too.
-fn same_origin_ignoring_default_port(origin: &HeaderValue, state: &AppState) -> bool {
+/// Compares normalised origins: `Origin` headers omit default ports, the configuration may not.
+fn is_our_origin(origin: &HeaderValue, state: &AppState) -> bool {
     origin
         .to_str()
         .map(|o| crate::config::origin(o) == state.public_origin)
