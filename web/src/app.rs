@@ -112,9 +112,10 @@ fn Page(children: ChildrenFn) -> impl IntoView {
 
 #[component]
 fn Layout(user: Option<UserView>, csrf_token: String, children: Children) -> impl IntoView {
+    let current = leptos_router::hooks::use_location().pathname.get_untracked();
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
-        <SiteHeader user csrf_token />
+        <SiteHeader user csrf_token current />
         <main id="main" class="container" tabindex="-1">
             {children()}
         </main>
@@ -128,7 +129,7 @@ fn Layout(user: Option<UserView>, csrf_token: String, children: Children) -> imp
 
 /// The header with its navigation; an island because the small-screen menu opens and closes in place.
 #[island]
-fn SiteHeader(user: Option<UserView>, csrf_token: String) -> impl IntoView {
+fn SiteHeader(user: Option<UserView>, csrf_token: String, current: String) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     // Effects run only in the browser, after hydration: the mark lets tests (and people debugging) tell a
     // live page from a server-rendered one.
@@ -137,15 +138,19 @@ fn SiteHeader(user: Option<UserView>, csrf_token: String) -> impl IntoView {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
+    let link = move |href: &'static str, label: &'static str| {
+        let aria_current = (current == href).then_some("page");
+        view! { <li><a href=href aria-current=aria_current>{label}</a></li> }
+    };
     let links = match &user {
         Some(user) => {
             let admin = user.is_admin();
             view! {
                 <ul>
-                    <li><a href="/dashboard">"My training"</a></li>
+                    {link("/dashboard", "My training")}
                     {admin.then(|| view! {
-                        <li><a href="/admin/organisations">"Organisations"</a></li>
-                        <li><a href="/admin/users">"Users"</a></li>
+                        {link("/admin/organisations", "Organisations")}
+                        {link("/admin/users", "Users")}
                     })}
                 </ul>
                 <div class="nav-account">
@@ -158,7 +163,7 @@ fn SiteHeader(user: Option<UserView>, csrf_token: String) -> impl IntoView {
             }
             .into_any()
         }
-        None => view! { <ul><li><a href="/sign-in">"Sign in"</a></li></ul> }.into_any(),
+        None => view! { <ul>{link("/sign-in", "Sign in")}</ul> }.into_any(),
     };
     view! {
         <header class="site-header">

@@ -4,6 +4,7 @@
 //! - `test`: everything CI checks: formatting, clippy, both `web` feature sets, the Rust tests (SQLite and
 //!   PostgreSQL) and the headless-browser tests.
 //! - `build`: only the browser bundle into `target/site/pkg`.
+//! - `bench`: start-up time, idle memory and requests per second of the release server.
 //!
 //! Only registries are used: wasm-bindgen runs as a library pinned to the same version as the app's
 //! `wasm-bindgen`, and `wasm-opt` comes from npm's `binaryen` (Debian's is too old and breaks the bundle).
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+mod bench;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -24,8 +27,9 @@ fn main() -> Result<()> {
         Some("build") => build_bundle(&root).map(|_| ()),
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
+        Some("bench") => bench::bench(&root),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|build>");
+            eprintln!("usage: cargo xtask <run|test|build|bench>");
             bail!("unknown or missing command")
         }
     }
