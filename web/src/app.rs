@@ -112,7 +112,9 @@ fn Page(children: ChildrenFn) -> impl IntoView {
 
 #[component]
 fn Layout(user: Option<UserView>, csrf_token: String, children: Children) -> impl IntoView {
-    let current = leptos_router::hooks::use_location().pathname.get_untracked();
+    let current = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
         <SiteHeader user csrf_token current />

@@ -44,8 +44,15 @@ fn cookie(response: &str, name: &str) -> Option<String> {
 
 fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmRSS value")?
+        .parse()?)
 }
 
 fn wrk(url: &str, header: Option<&str>) -> Result<String> {
@@ -54,18 +61,31 @@ fn wrk(url: &str, header: Option<&str>) -> Result<String> {
     if let Some(header) = header {
         command.args(["-H", header]);
     }
-    let output = command.arg(url).output().context("running wrk (apt-get install wrk)")?;
+    let output = command
+        .arg(url)
+        .output()
+        .context("running wrk (apt-get install wrk)")?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let pick = |prefix: &str| {
-        text.lines().find(|l| l.trim_start().starts_with(prefix)).map(|l| l.trim().to_owned()).unwrap_or_default()
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .map(|l| l.trim().to_owned())
+            .unwrap_or_default()
     };
-    Ok(format!("{} | {} | p99 {}", pick("Requests/sec"), pick("Latency"), pick("99%")))
+    Ok(format!(
+        "{} | {} | p99 {}",
+        pick("Requests/sec"),
+        pick("Latency"),
+        pick("99%")
+    ))
 }
 
 pub fn bench(root: &Path) -> Result<()> {
     let binary = crate::cargo_target_dir(root).join("release/rampart");
     if !binary.is_file() {
-        bail!("build the release server first: cargo xtask run (or cargo build --release -p server)");
+        bail!(
+            "build the release server first: cargo xtask run (or cargo build --release -p server)"
+        );
     }
     let data = std::env::temp_dir().join(format!("rampart-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
@@ -77,9 +97,15 @@ pub fn bench(root: &Path) -> Result<()> {
             .arg("serve")
             .env("RAMPART_DATA_DIR", &data)
             .env("RAMPART_LISTEN", &address)
-            .env("RAMPART_CONTENT_LISTEN", format!("127.0.0.1:{content_port}"))
+            .env(
+                "RAMPART_CONTENT_LISTEN",
+                format!("127.0.0.1:{content_port}"),
+            )
             .env("RAMPART_PUBLIC_URL", format!("http://{address}"))
-            .env("RAMPART_CONTENT_URL", format!("http://localhost:{content_port}"))
+            .env(
+                "RAMPART_CONTENT_URL",
+                format!("http://localhost:{content_port}"),
+            )
             .env("RAMPART_SITE_DIR", root.join("target/site"))
             .env("RAMPART_LOG", "warn")
             .stdout(Stdio::null())
@@ -108,8 +134,15 @@ pub fn bench(root: &Path) -> Result<()> {
     let page = http(&address, "GET /setup HTTP/1.0\r\nAccept: text/html\r\n\r\n")?;
     let csrf_cookie = cookie(&page, "rampart_csrf").context("CSRF cookie")?;
     let marker = "name=\"csrf_token\" value=\"";
-    let token = page.split(marker).nth(1).and_then(|rest| rest.split('"').next()).context("CSRF token")?;
-    let body = format!("csrf_token={token}&display_name=Bench+Admin&email=bench%40nhs.example&password={}", PASSWORD.replace(' ', "+"));
+    let token = page
+        .split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("CSRF token")?;
+    let body = format!(
+        "csrf_token={token}&display_name=Bench+Admin&email=bench%40nhs.example&password={}",
+        PASSWORD.replace(' ', "+")
+    );
     let reply = http(
         &address,
         &format!(
@@ -122,8 +155,14 @@ pub fn bench(root: &Path) -> Result<()> {
 
     println!("server ready after {ready_ms} ms (spawn to first 200 from /readyz)");
     println!("RSS at idle: {} MiB", idle_rss / 1024);
-    println!("/healthz: {}", wrk(&format!("http://{address}/healthz"), None)?);
-    println!("/dashboard (signed in): {}", wrk(&format!("http://{address}/dashboard"), Some(&cookie_header))?);
+    println!(
+        "/healthz: {}",
+        wrk(&format!("http://{address}/healthz"), None)?
+    );
+    println!(
+        "/dashboard (signed in): {}",
+        wrk(&format!("http://{address}/dashboard"), Some(&cookie_header))?
+    );
     println!("RSS after load: {} MiB", rss_kib(server.0.id())? / 1024);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

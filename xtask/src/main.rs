@@ -19,6 +19,18 @@ mod bench;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// Selects the browser half of the `web` crate (for `cargo build` and `cargo clippy` alike).
+const WEB_HYDRATE_ARGS: [&str; 8] = [
+    "--package",
+    "web",
+    "--lib",
+    "--target",
+    WASM_TARGET,
+    "--no-default-features",
+    "--features",
+    "hydrate",
+];
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
@@ -96,19 +108,12 @@ fn ensure_rust_targets() -> Result<()> {
 fn build_bundle(root: &Path) -> Result<PathBuf> {
     ensure_rust_targets()?;
     ensure_npm_tools(root)?;
-    status(cargo().args([
-        "build",
-        "--package",
-        "web",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "--no-default-features",
-        "--features",
-        "hydrate",
-        "--profile",
-        "wasm-release",
-    ]))?;
+    status(
+        cargo()
+            .arg("build")
+            .args(WEB_HYDRATE_ARGS)
+            .args(["--profile", "wasm-release"]),
+    )?;
     let target_dir = cargo_target_dir(root);
     let wasm = target_dir
         .join(WASM_TARGET)
@@ -233,20 +238,12 @@ fn test(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    status(cargo().args([
-        "clippy",
-        "--package",
-        "web",
-        "--lib",
-        "--target",
-        WASM_TARGET,
-        "--no-default-features",
-        "--features",
-        "hydrate",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    status(
+        cargo()
+            .arg("clippy")
+            .args(WEB_HYDRATE_ARGS)
+            .args(["--", "-D", "warnings"]),
+    )?;
     status(
         cargo()
             .args(["test", "--workspace"])

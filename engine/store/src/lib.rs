@@ -264,24 +264,24 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
-        let row: UserRow = with_pool!(self, pool => sqlx::query_as(USER_SELECT_BY_ID)
+        let user: User = with_pool!(self, pool => sqlx::query_as(USER_SELECT_BY_ID)
             .bind(id)
             .fetch_one(pool)
             .await?);
-        self.with_roles(row).await
+        self.with_roles(user).await
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<User> {
-        let row: UserRow = with_pool!(self, pool => sqlx::query_as(USER_SELECT_BY_EMAIL)
+        let user: User = with_pool!(self, pool => sqlx::query_as(USER_SELECT_BY_EMAIL)
             .bind(email)
             .fetch_one(pool)
             .await?);
-        self.with_roles(row).await
+        self.with_roles(user).await
     }
 
     /// Lists users, all of them or only those of one organisation, ordered by name.
     pub async fn list_users(&self, organisation_id: Option<i64>) -> Result<Vec<User>> {
-        let rows: Vec<UserRow> = with_pool!(self, pool => sqlx::query_as(USER_SELECT_LIST)
+        let mut users: Vec<User> = with_pool!(self, pool => sqlx::query_as(USER_SELECT_LIST)
             .bind(organisation_id)
             .fetch_all(pool)
             .await?);
@@ -291,23 +291,24 @@ impl Store {
             .bind(organisation_id)
             .fetch_all(pool)
             .await?);
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let id = row.id;
-                let user_roles = roles.iter().filter(|(user_id, _)| *user_id == id);
-                row.into_user(user_roles.map(|(_, role)| role.clone()).collect())
-            })
-            .collect())
+        let mut roles_by_user: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        for (user_id, role) in roles {
+            roles_by_user.entry(user_id).or_default().push(role);
+        }
+        for user in &mut users {
+            user.roles = roles_by_user.remove(&user.id).unwrap_or_default();
+        }
+        Ok(users)
     }
 
-    async fn with_roles(&self, row: UserRow) -> Result<User> {
-        let roles: Vec<String> = with_pool!(self, pool => sqlx::query_scalar(
+    async fn with_roles(&self, mut user: User) -> Result<User> {
+        user.roles = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-            .bind(row.id)
+            .bind(user.id)
             .fetch_all(pool)
             .await?);
-        Ok(row.into_user(roles))
+        Ok(user)
     }
 
     // ----- sessions -----

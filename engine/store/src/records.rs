@@ -20,7 +20,7 @@ pub struct NewOrganisation {
 }
 
 /// A user with their roles. `password_hash` is an argon2 PHC string; `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub organisation_id: Option<i64>,
@@ -30,6 +30,8 @@ pub struct User {
     pub password_hash: Option<String>,
     pub disabled: bool,
     pub created_at: i64,
+    /// Loaded by a second query (`user_roles`), not a column.
+    #[sqlx(skip)]
     pub roles: Vec<String>,
 }
 
@@ -47,34 +49,6 @@ impl std::fmt::Debug for User {
             .field("disabled", &self.disabled)
             .field("roles", &self.roles)
             .finish()
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
-    pub id: i64,
-    pub organisation_id: Option<i64>,
-    pub organisation_name: Option<String>,
-    pub email: String,
-    pub display_name: String,
-    pub password_hash: Option<String>,
-    pub disabled: bool,
-    pub created_at: i64,
-}
-
-impl UserRow {
-    pub(crate) fn into_user(self, roles: Vec<String>) -> User {
-        User {
-            id: self.id,
-            organisation_id: self.organisation_id,
-            organisation_name: self.organisation_name,
-            email: self.email,
-            display_name: self.display_name,
-            password_hash: self.password_hash,
-            disabled: self.disabled,
-            created_at: self.created_at,
-            roles,
-        }
     }
 }
 

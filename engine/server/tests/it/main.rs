@@ -2,6 +2,7 @@
 //! (`browser.rs`) against the `rampart` binary.
 
 mod browser;
+mod cli;
 mod support;
 
 use axum::http::StatusCode;

@@ -265,3 +265,40 @@ fn migrations_are_numbered_in_step() {
         "every migration needs a twin with the same number and name on each backend"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_without_its_password() {
+    let err =
+        match Store::connect("postgres://rampart:hunter2@127.0.0.1:1/rampart?connect_timeout=2")
+            .await
+        {
+            Err(err) => err,
+            Ok(_) => panic!("nothing listens on port 1"),
+        };
+    let message = err.to_string();
+    assert!(
+        message.contains("postgres://rampart:***@127.0.0.1:1/rampart"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+
+    let err = match Store::connect("sqlite:///nonexistent-dir/deeper/rampart.db").await {
+        Err(err) => err,
+        Ok(_) => panic!("the directory does not exist"),
+    };
+    assert!(
+        err.to_string()
+            .contains("/nonexistent-dir/deeper/rampart.db"),
+        "{err}"
+    );
+
+    let err = match Store::connect("mysql://localhost/x").await {
+        Err(err) => err,
+        Ok(_) => panic!("mysql is not supported"),
+    };
+    assert!(
+        err.to_string()
+            .contains("must start with sqlite:// or postgres://"),
+        "{err}"
+    );
+}

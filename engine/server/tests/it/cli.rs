@@ -1,0 +1,172 @@
+//! The `rampart` admin commands against a real data directory, as an operator runs them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn rampart(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .env("RAMPART_DATA_DIR", data_dir)
+        .env("RAMPART_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn org_and_user_commands_work_on_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = rampart(
+        dir.path(),
+        &[
+            "org",
+            "create",
+            "Leeds Teaching Hospitals NHS Trust",
+            "--kind",
+            "acute_trust",
+        ],
+        None,
+    );
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(
+        text(&created).contains("slug leeds-teaching-hospitals-nhs-trust"),
+        "{}",
+        text(&created)
+    );
+    assert!(
+        dir.path().join("rampart.db").is_file(),
+        "SQLite file created on first use"
+    );
+    assert!(
+        dir.path().join("secret.key").is_file(),
+        "secret key generated on first use"
+    );
+
+    let user = rampart(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "Nia@Leeds.example",
+            "--name",
+            "Nia Nurse",
+            "--org",
+            "leeds-teaching-hospitals-nhs-trust",
+            "--role",
+            "learner",
+            "--role",
+            "security_lead",
+        ],
+        Some("a long enough password\n"),
+    );
+    assert!(user.status.success(), "{}", text(&user));
+    assert!(
+        !text(&user).contains("a long enough password"),
+        "a piped password is never echoed"
+    );
+
+    let generated = rampart(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "cert@nhs.example",
+            "--name",
+            "Cy Cert",
+            "--role",
+            "cert_analyst",
+        ],
+        Some(""),
+    );
+    assert!(generated.status.success(), "{}", text(&generated));
+    assert!(
+        text(&generated).contains("initial password (shown once)"),
+        "{}",
+        text(&generated)
+    );
+
+    let list = rampart(dir.path(), &["user", "list"], None);
+    let listing = text(&list);
+    assert!(
+        listing.contains("nia@leeds.example") && listing.contains("learner,security_lead"),
+        "{listing}"
+    );
+    assert!(listing.contains("cert@nhs.example"), "{listing}");
+
+    let unknown_org = rampart(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@y.example",
+            "--name",
+            "X",
+            "--org",
+            "nowhere",
+        ],
+        Some("a long enough password\n"),
+    );
+    assert!(!unknown_org.status.success());
+    assert!(
+        text(&unknown_org).contains("no organisation called \"nowhere\""),
+        "{}",
+        text(&unknown_org)
+    );
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["org", "list"])
+        .env("RAMPART_DATA_DIR", dir.path())
+        .env("RAMPART_LISTEN", "three thousand")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("RAMPART_LISTEN"),
+        "{}",
+        text(&output)
+    );
+
+    let unreachable = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["org", "list"])
+        .env("RAMPART_DATA_DIR", dir.path())
+        .env(
+            "DATABASE_URL",
+            "postgres://rampart:hunter2@127.0.0.1:1/rampart?connect_timeout=2",
+        )
+        .output()
+        .unwrap();
+    assert!(!unreachable.status.success());
+    let message = text(&unreachable);
+    assert!(
+        message.contains("127.0.0.1:1") && !message.contains("hunter2"),
+        "{message}"
+    );
+}
