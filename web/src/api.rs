@@ -70,6 +70,16 @@ pub struct UserFormChoices {
     pub roles: Vec<(String, String)>,
 }
 
+/// One line of the audit log, ready to show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditView {
+    /// UTC, `2026-11-28 21:47:40`.
+    pub at: String,
+    pub action: String,
+    pub target: String,
+    pub client_ip: String,
+}
+
 /// Errors as pages see them. Messages are written for people; internal details stay in the server log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AppError {
@@ -307,6 +317,25 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
         .await
         .map_err(ssr::from_accounts)?;
     Ok(users.iter().map(ssr::user_view).collect())
+}
+
+#[server(input = GetUrl, prefix = "/api", endpoint = "audit_log")]
+pub async fn audit_log() -> Result<Vec<AuditView>, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let entries = state
+        .accounts
+        .recent_audit(&actor, 200)
+        .await
+        .map_err(ssr::from_accounts)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| AuditView {
+            at: ssr::format_time(e.at),
+            action: ssr::describe_action(&e.action).to_owned(),
+            target: e.target.unwrap_or_default(),
+            client_ip: e.client_ip.unwrap_or_default(),
+        })
+        .collect())
 }
 
 #[server(input = GetUrl, prefix = "/api", endpoint = "user_form_options")]
@@ -555,6 +584,30 @@ pub mod ssr {
         ) {
             response.append_header(SET_COOKIE, value);
         }
+    }
+
+    /// Audit actions in words.
+    pub fn describe_action(action: &str) -> &str {
+        match action {
+            "platform.setup" => "Rampart was set up",
+            "sign_in" => "Signed in",
+            "sign_in.failed" => "Sign-in failed",
+            "sign_in.throttled" => "Sign-in refused after repeated failures",
+            "sign_out" => "Signed out",
+            "organisation.create" => "Organisation added",
+            "user.create" => "User added",
+            other => other,
+        }
+    }
+
+    /// `2026-11-28 21:47:40` in UTC.
+    pub fn format_time(unix_seconds: i64) -> String {
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+            .ok()
+            .and_then(|t| t.format(&format).ok())
+            .unwrap_or_else(|| unix_seconds.to_string())
     }
 
     /// `path?added=<name>`: the page after a successful form shows what was added.

@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/users") view=|| view! { <Page><UsersPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/admin/audit") view=|| view! { <Page><AuditPage /></Page> } ssr=SsrMode::Async />
             </Routes>
         </Router>
     }
@@ -153,6 +154,7 @@ fn SiteHeader(user: Option<UserView>, csrf_token: String, current: String) -> im
                     {admin.then(|| view! {
                         {link("/admin/organisations", "Organisations")}
                         {link("/admin/users", "Users")}
+                        {link("/admin/audit", "Audit log")}
                     })}
                 </ul>
                 <div class="nav-account">
@@ -543,6 +545,7 @@ fn UsersPage() -> impl IntoView {
                         match (users, choices) {
                             (Ok(list), Ok(choices)) => view! {
                                 <UserTable list />
+                                <p><a href="/admin/users.csv" download>"Download these users as a spreadsheet (CSV)"</a></p>
                                 <NewUserForm choices csrf_token error />
                             }
                             .into_any(),
@@ -663,6 +666,56 @@ fn UserTable(list: Vec<UserView>) -> impl IntoView {
                         <td>{u.email}</td>
                         <td>{u.organisation_name.unwrap_or_else(|| "—".to_owned())}</td>
                         <td>{u.roles.into_iter().map(|(_, label)| label).collect::<Vec<_>>().join(", ")}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn AuditPage() -> impl IntoView {
+    let entries = Resource::new(|| (), |_| audit_log());
+    admin_only(move |_, _| {
+        view! {
+            <Title text="Audit log – Rampart" />
+            <h1>"Audit log"</h1>
+            <p>"The latest 200 sign-ins, failures and changes you may see, newest first. Times are UTC."</p>
+            <p><a href="/admin/audit.csv" download>"Download the audit log as a spreadsheet (CSV)"</a></p>
+            <Suspense fallback=|| view! { <p>"Loading the audit log…"</p> }>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Ok(entries) if entries.is_empty() => view! { <p>"Nothing has been recorded yet."</p> }.into_any(),
+                        Ok(entries) => view! { <AuditTable entries /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn AuditTable(entries: Vec<AuditView>) -> impl IntoView {
+    view! {
+        <table class="table">
+            <caption class="visually-hidden">"Audit log"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Time (UTC)"</th>
+                    <th scope="col">"What happened"</th>
+                    <th scope="col">"About"</th>
+                    <th scope="col">"From"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {entries.into_iter().map(|e| view! {
+                    <tr>
+                        <td>{e.at}</td>
+                        <td>{e.action}</td>
+                        <td>{e.target}</td>
+                        <td>{e.client_ip}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

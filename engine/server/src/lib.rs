@@ -5,6 +5,7 @@
 
 pub mod config;
 mod content;
+mod export;
 mod guard;
 mod headers;
 pub mod serve;
@@ -97,6 +98,8 @@ pub fn router(state: AppState) -> Router {
             move || web::shell(leptos.clone()),
         )
         .route("/", get(home))
+        .route("/admin/users.csv", get(export::users_csv))
+        .route("/admin/audit.csv", get(export::audit_csv))
         .route("/assets/rampart.css", get(stylesheet))
         .nest_service("/pkg", ServeDir::new(state.site_dir.join("pkg")))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

@@ -18,6 +18,7 @@ store::contract_tests!(
     organisation_admins_only_see_their_own_organisation,
     learners_get_403_on_admin_pages,
     sign_out_ends_the_session,
+    admins_export_csv_and_read_the_audit_log,
 );
 
 async fn first_run_goes_to_setup_and_setup_signs_the_admin_in(store: &Store) {
@@ -348,5 +349,66 @@ async fn content_origin_serves_files_and_no_cookies() {
     assert_eq!(
         router.oneshot(engine_path).await.unwrap().status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+async fn admins_export_csv_and_read_the_audit_log(store: &Store) {
+    let mut admin = TestApp::with_admin(store).await;
+    admin.create_org("Leeds Trust").await;
+    let leeds = store.find_organisation("leeds-trust").await.unwrap();
+    admin
+        .create_user(
+            "=HYPERLINK(\"http://evil.example\")",
+            "nia@leeds.example",
+            leeds.id,
+            &["learner"],
+        )
+        .await;
+    let mut nia = admin.fork_without_cookies();
+    nia.sign_in_json("nia@leeds.example", "wrong password here")
+        .await;
+
+    let csv = admin.get("/admin/users.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        csv.header("content-disposition")
+            .unwrap()
+            .contains("rampart-users.csv")
+    );
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("name,email,organisation,roles,status,created")
+    );
+    assert!(csv.body.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\",nia@leeds.example,Leeds Trust,learner,active"), "{}", csv.body);
+
+    let audit = admin.get("/admin/audit").await;
+    assert!(
+        audit.body.contains("Sign-in failed") && audit.body.contains("nia@leeds.example"),
+        "{}",
+        audit.body
+    );
+    let audit_csv = admin.get("/admin/audit.csv").await;
+    assert!(
+        audit_csv.body.contains("sign_in.failed,nia@leeds.example"),
+        "{}",
+        audit_csv.body
+    );
+
+    nia.sign_in("nia@leeds.example", PASSWORD, "/dashboard")
+        .await;
+    assert_eq!(
+        nia.get("/admin/users.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        nia.get("/admin/audit.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut visitor = admin.fork_without_cookies();
+    assert_eq!(
+        visitor.get("/admin/users.csv").await.status,
+        StatusCode::SEE_OTHER
     );
 }
