@@ -113,10 +113,10 @@ pub fn bench(root: &Path) -> Result<()> {
             .spawn()?,
     );
     loop {
-        if let Ok(response) = http(&address, "GET /readyz HTTP/1.0\r\n\r\n") {
-            if response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200") {
-                break;
-            }
+        if let Ok(response) = http(&address, "GET /readyz HTTP/1.0\r\n\r\n")
+            && (response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"))
+        {
+            break;
         }
         if started.elapsed() > Duration::from_secs(30) {
             bail!("the server did not become ready");
