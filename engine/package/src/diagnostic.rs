@@ -1,0 +1,159 @@
+//! Findings about a package: which file, where, which rule, what is wrong and what to do about it.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks the import.
+    Error,
+    /// Reported; the import goes ahead.
+    Warning,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Every rule the checks can report, with a stable kebab-case code for machines (`--json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    // The archive.
+    NotAZip,
+    UnsafePath,
+    Symlink,
+    Encrypted,
+    DuplicateEntry,
+    TooManyEntries,
+    TooLarge,
+    CompressionRatio,
+    MissingManifest,
+    ManifestTooLarge,
+    // The XML.
+    Encoding,
+    MalformedXml,
+    DtdNotAllowed,
+    EntityNotAllowed,
+    TooDeep,
+    // The manifest.
+    NotAManifest,
+    MissingIdentifier,
+    DuplicateIdentifier,
+    UnknownSchemaVersion,
+    NoOrganization,
+    UnknownDefaultOrganization,
+    UnknownResource,
+    LeafWithoutResource,
+    ParentWithResource,
+    LaunchWithoutHref,
+    UnknownScormType,
+    UnknownDependency,
+    UnknownSequencingReference,
+    HrefOutsidePackage,
+    ExternalHref,
+    BadValue,
+    // The files.
+    ListedFileMissing,
+    UnlistedFile,
+    Deprecated,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub rule: Rule,
+    /// The file in the package the finding is about (`imsmanifest.xml`, an entry name, or the zip).
+    pub file: String,
+    pub position: Option<Position>,
+    pub message: String,
+    /// What to do about it, when there is more to say than the message.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        rule: Rule,
+        file: &str,
+        position: Option<Position>,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            rule,
+            file: file.to_owned(),
+            position,
+            message,
+            help: None,
+        }
+    }
+
+    pub fn warning(
+        rule: Rule,
+        file: &str,
+        position: Option<Position>,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            rule,
+            file: file.to_owned(),
+            position,
+            message,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    /// `imsmanifest.xml:12:5: error[unknown-resource]: item ITEM-3 references … (help: …)`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let rule = self.rule.code();
+        match self.position {
+            Some(p) => write!(
+                f,
+                "{}:{}:{}: {severity}[{rule}]: {}",
+                self.file, p.line, p.column, self.message
+            )?,
+            None => write!(f, "{}: {severity}[{rule}]: {}", self.file, self.message)?,
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Rule {
+    /// The kebab-case code of a rule, as `--json` writes it.
+    pub fn code(self) -> String {
+        let debug = format!("{self:?}");
+        let mut code = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    code.push('-');
+                }
+                code.push(c.to_ascii_lowercase());
+            } else {
+                code.push(c);
+            }
+        }
+        code
+    }
+}
