@@ -35,6 +35,20 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check and import SCORM packages.
+    #[command(subcommand)]
+    Package(PackageCommand),
+}
+
+#[derive(Subcommand)]
+enum PackageCommand {
+    /// Check a SCORM package zip. Exit status: 0 valid, 1 invalid, 2 unreadable.
+    Validate {
+        zip: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -73,6 +87,10 @@ enum UserCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Checking a package needs no configuration, database or runtime.
+    if let Command::Package(PackageCommand::Validate { zip, json }) = &cli.command {
+        return validate_package(zip, *json);
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(config) => config,
@@ -117,6 +135,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 store::redact_url(&config.database_url())
             );
             Ok(())
+        }
+        Command::Package(_) => {
+            unreachable!("package commands run before the configuration is loaded")
         }
         Command::Org(command) => org(command, &config).await,
         Command::User(command) => user(command, &config).await,
@@ -222,4 +243,61 @@ fn read_or_generate_password() -> anyhow::Result<(String, bool)> {
         format!("{}-{}-{}", &words[0..6], &words[6..12], &words[12..18]),
         true,
     ))
+}
+
+fn validate_package(zip: &std::path::Path, json: bool) -> std::process::ExitCode {
+    let name = zip.file_name().map_or_else(
+        || zip.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut file = match std::fs::File::open(zip) {
+        Ok(file) => std::io::BufReader::new(file),
+        Err(error) => {
+            eprintln!("rampart: cannot open {}: {error}", zip.display());
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let report = package::check_package(&mut file, &name, &package::Limits::default());
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("reports serialise")
+        );
+    } else {
+        print_report(&name, &report);
+    }
+    if report
+        .diagnostics
+        .iter()
+        .any(|d| d.rule == package::Rule::NotAZip)
+    {
+        std::process::ExitCode::from(2)
+    } else if report.valid {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
+}
+
+fn print_report(name: &str, report: &package::Report) {
+    if let Some(standard) = report.standard {
+        let title = report.title.as_deref().unwrap_or("(untitled)");
+        let size = report.total_bytes as f64 / (1024.0 * 1024.0);
+        println!(
+            "{name}: {} \"{title}\", {} files, {size:.1} MiB",
+            standard.label(),
+            report.n_files
+        );
+    }
+    for diagnostic in &report.diagnostics {
+        println!("{diagnostic}");
+    }
+    let errors = report.errors().count();
+    let warnings = report.diagnostics.len() - errors;
+    let verdict = if report.valid {
+        "the package can be imported"
+    } else {
+        "the package cannot be imported"
+    };
+    println!("{errors} error(s), {warnings} warning(s): {verdict}");
 }

@@ -170,3 +170,95 @@ fn bad_configuration_stops_start_up_naming_the_key() {
         "{message}"
     );
 }
+
+fn write_zip(path: &std::path::Path, files: &[(&str, &str)]) {
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, content) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(content.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+const MANIFEST: &str = r#"<manifest identifier="m" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="O"><organization identifier="O"><title>Course</title>
+    <item identifier="I" identifierref="R"><title>One</title></item>
+  </organization></organizations>
+  <resources><resource identifier="R" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
+</manifest>"#;
+
+#[test]
+fn package_validate_reports_and_sets_the_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.zip");
+    write_zip(
+        &good,
+        &[("imsmanifest.xml", MANIFEST), ("index.html", "<p>hi</p>")],
+    );
+    let output = rampart(
+        dir.path(),
+        &["package", "validate", good.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("good.zip: SCORM 1.2 \"Course\", 2 files"),
+        "{}",
+        text(&output)
+    );
+
+    let bad = dir.path().join("bad.zip");
+    write_zip(
+        &bad,
+        &[
+            (
+                "imsmanifest.xml",
+                &MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\""),
+            ),
+            ("index.html", ""),
+        ],
+    );
+    let output = rampart(
+        dir.path(),
+        &["package", "validate", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("imsmanifest.xml:4:5: error[unknown-resource]: item I references resource R9, which does not exist"), "{}", text(&output));
+
+    let json = rampart(
+        dir.path(),
+        &["package", "validate", "--json", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(json.status.code(), Some(1));
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed["diagnostics"][0]["rule"], "unknown-resource");
+
+    let not_zip = dir.path().join("notes.zip");
+    std::fs::write(&not_zip, "not a zip").unwrap();
+    assert_eq!(
+        rampart(
+            dir.path(),
+            &["package", "validate", not_zip.to_str().unwrap()],
+            None
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    let missing = dir.path().join("missing.zip");
+    assert_eq!(
+        rampart(
+            dir.path(),
+            &["package", "validate", missing.to_str().unwrap()],
+            None
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
