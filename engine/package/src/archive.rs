@@ -277,6 +277,50 @@ pub fn inspect(
     Ok((index, bytes))
 }
 
+/// Streams every file of a checked package to `each`, in zip order. Each reader yields exactly the
+/// entry's declared size; an entry that unpacks to more (a lying header) fails with `InvalidData`.
+pub fn read_files(
+    reader: &mut dyn ReadSeek,
+    index: &Index,
+    each: &mut dyn FnMut(&Entry, &mut dyn Read) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(std::io::Error::other)?;
+    for entry in &index.entries {
+        let file = archive
+            .by_index(entry.index)
+            .map_err(std::io::Error::other)?;
+        let mut bounded = CountingReader {
+            inner: file.take(entry.size + 1),
+            n: 0,
+        };
+        each(entry, &mut bounded)?;
+        std::io::copy(&mut bounded, &mut std::io::sink())?;
+        if bounded.n != entry.size {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} unpacked to {} bytes but its header says {}",
+                    entry.path, bounded.n, entry.size
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+struct CountingReader<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
+
 /// Reads one entry, trusting not its declared size but the bytes that really come out.
 fn read_bounded(
     archive: &mut zip::ZipArchive<&mut dyn ReadSeek>,

@@ -13,7 +13,7 @@ mod xml;
 
 use serde::Serialize;
 
-pub use archive::{Entry, Index, Limits, ReadSeek, inspect, unsafe_path_reason};
+pub use archive::{Entry, Index, Limits, ReadSeek, inspect, read_files, unsafe_path_reason};
 pub use diagnostic::{Diagnostic, Position, Rule, Severity};
 pub use manifest::{
     CompletionThreshold, DataMap, FileRef, Item, MANIFEST_FILE, Manifest, Organization, Resource,

@@ -8,6 +8,7 @@ mod content;
 mod export;
 mod guard;
 mod headers;
+pub mod import;
 pub mod serve;
 
 use std::path::PathBuf;

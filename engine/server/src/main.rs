@@ -49,6 +49,13 @@ enum PackageCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a package and import it; uploading the same package (manifest identifier) again adds a version.
+    Import {
+        zip: PathBuf,
+        /// Organisation name or slug; without it the package is shared with every organisation.
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -136,8 +143,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Package(_) => {
-            unreachable!("package commands run before the configuration is loaded")
+        Command::Package(PackageCommand::Import { zip, org }) => {
+            import(&zip, org.as_deref(), &config).await
+        }
+        Command::Package(PackageCommand::Validate { .. }) => {
+            unreachable!("validate runs before the configuration is loaded")
         }
         Command::Org(command) => org(command, &config).await,
         Command::User(command) => user(command, &config).await,
@@ -300,4 +310,45 @@ fn print_report(name: &str, report: &package::Report) {
         "the package cannot be imported"
     };
     println!("{errors} error(s), {warnings} warning(s): {verdict}");
+}
+
+async fn import(zip: &std::path::Path, org: Option<&str>, config: &Config) -> anyhow::Result<()> {
+    let store = server::serve::open_store(config).await?;
+    let state = server::serve::app_state(config, store.clone())?;
+    let organisation_id = match org {
+        Some(org) => Some(state.accounts.find_organisation(org).await?.id),
+        None => None,
+    };
+    let blobs = server::import::BlobStore::new(&state.content_dir);
+    let request = server::import::ImportRequest {
+        zip,
+        organisation_id,
+        created_by: None,
+        limits: package::Limits::default(),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    match server::import::import_package(&store, &blobs, request, now).await {
+        Ok(imported) => {
+            let v = &imported.version;
+            for warning in &imported.report.diagnostics {
+                println!("{warning}");
+            }
+            println!(
+                "imported \"{}\" ({}) as version {} of package {}: {} files, {} new to the store",
+                v.title, v.standard, v.version_no, v.package_id, v.n_files, imported.n_new_blobs
+            );
+            Ok(())
+        }
+        Err(server::import::ImportError::Invalid(report)) => {
+            let name = zip.file_name().map_or_else(
+                || zip.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            print_report(&name, &report);
+            Err(anyhow!("nothing was imported"))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -409,6 +409,130 @@ impl Store {
         Ok(())
     }
 
+    // ----- packages -----
+
+    /// Records a new version of a package (creating the package on its first upload) with its files, in
+    /// one transaction: a failure records nothing.
+    pub async fn insert_package_version(
+        &self,
+        new: &NewPackageVersion,
+        now: i64,
+    ) -> Result<PackageVersion> {
+        let version_id: i64 = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM packages WHERE identifier = $1
+                 AND (organisation_id = $2 OR (organisation_id IS NULL AND $2 IS NULL))",
+            )
+            .bind(&new.identifier)
+            .bind(new.organisation_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let package_id: i64 = match existing {
+                Some(id) => {
+                    sqlx::query("UPDATE packages SET title = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(&new.title)
+                        .execute(&mut *tx)
+                        .await?;
+                    id
+                }
+                None => sqlx::query_scalar(
+                    "INSERT INTO packages (organisation_id, identifier, title, created_at)
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(new.organisation_id)
+                .bind(&new.identifier)
+                .bind(&new.title)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?,
+            };
+            let version_no: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(version_no), 0) + 1 FROM package_versions WHERE package_id = $1",
+            )
+            .bind(package_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let version_id: i64 = sqlx::query_scalar(
+                "INSERT INTO package_versions (package_id, version_no, standard, title, launch_path, manifest_json,
+                 report_json, n_files, total_bytes, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(package_id)
+            .bind(version_no)
+            .bind(&new.standard)
+            .bind(&new.title)
+            .bind(&new.launch_path)
+            .bind(&new.manifest_json)
+            .bind(&new.report_json)
+            .bind(new.files.len() as i64)
+            .bind(new.total_bytes)
+            .bind(new.created_by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (path, sha256, size) in &new.files {
+                sqlx::query("INSERT INTO package_files (version_id, path, sha256, size) VALUES ($1, $2, $3, $4)")
+                    .bind(version_id)
+                    .bind(path)
+                    .bind(sha256)
+                    .bind(size)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            version_id
+        });
+        self.package_version(version_id).await
+    }
+
+    pub async fn package_version(&self, id: i64) -> Result<PackageVersion> {
+        const SQL: &str = "SELECT v.id, v.package_id, p.organisation_id, v.version_no, v.standard, v.title,
+                           v.launch_path, v.manifest_json, v.report_json, v.n_files, v.total_bytes, v.created_at
+                           FROM package_versions v JOIN packages p ON p.id = v.package_id WHERE v.id = $1";
+        with_pool!(self, pool => sqlx::query_as(SQL).bind(id).fetch_one(pool).await.map_err(StoreError::from))
+    }
+
+    /// Packages with their newest version: all of them, or those of one organisation plus the shared
+    /// (organisation-less) ones.
+    pub async fn list_packages(&self, organisation_id: Option<i64>) -> Result<Vec<PackageSummary>> {
+        const SQL: &str = "SELECT p.id, p.organisation_id, o.name AS organisation_name, p.identifier, p.title,
+                           v.id AS version_id, v.version_no, v.standard, v.n_files, v.total_bytes,
+                           v.created_at AS updated_at
+                           FROM packages p
+                           JOIN package_versions v ON v.package_id = p.id
+                           LEFT JOIN organisations o ON o.id = p.organisation_id
+                           WHERE v.version_no = (SELECT MAX(version_no) FROM package_versions WHERE package_id = p.id)
+                           AND ($1 IS NULL OR p.organisation_id = $1 OR p.organisation_id IS NULL)
+                           ORDER BY lower(p.title), p.id";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn package_file(&self, version_id: i64, path: &str) -> Result<PackageFile> {
+        const SQL: &str =
+            "SELECT sha256, size FROM package_files WHERE version_id = $1 AND path = $2";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(version_id)
+            .bind(path)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// How many stored files point at a blob (0 means the blob may be removed).
+    pub async fn blob_references(&self, sha256: &str) -> Result<i64> {
+        with_pool!(self, pool => sqlx::query_scalar("SELECT count(*) FROM package_files WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
     // ----- audit log -----
 
     pub async fn append_audit(&self, entry: &NewAuditEntry) -> Result<()> {

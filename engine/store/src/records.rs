@@ -108,3 +108,57 @@ pub struct AuditEntry {
     pub detail: String,
     pub client_ip: Option<String>,
 }
+
+/// A package with its newest version, for lists.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PackageSummary {
+    pub id: i64,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: Option<String>,
+    pub identifier: String,
+    pub title: String,
+    pub version_id: i64,
+    pub version_no: i64,
+    pub standard: String,
+    pub n_files: i64,
+    pub total_bytes: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PackageVersion {
+    pub id: i64,
+    pub package_id: i64,
+    pub organisation_id: Option<i64>,
+    pub version_no: i64,
+    pub standard: String,
+    pub title: String,
+    pub launch_path: Option<String>,
+    pub manifest_json: String,
+    pub report_json: String,
+    pub n_files: i64,
+    pub total_bytes: i64,
+    pub created_at: i64,
+}
+
+pub struct NewPackageVersion {
+    pub organisation_id: Option<i64>,
+    /// The manifest's identifier: a new upload with the same identifier (in the same organisation) is a
+    /// new version of the same package.
+    pub identifier: String,
+    pub standard: String,
+    pub title: String,
+    pub launch_path: Option<String>,
+    pub manifest_json: String,
+    pub report_json: String,
+    pub total_bytes: i64,
+    pub created_by: Option<i64>,
+    /// `(path, sha256 hex, size)`.
+    pub files: Vec<(String, String, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PackageFile {
+    pub sha256: String,
+    pub size: i64,
+}

@@ -1,6 +1,8 @@
 //! The `rampart` admin commands against a real data directory, as an operator runs them.
 
 use std::io::Write;
+
+use crate::support::write_zip;
 use std::process::{Command, Output, Stdio};
 
 fn rampart(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
@@ -171,18 +173,7 @@ fn bad_configuration_stops_start_up_naming_the_key() {
     );
 }
 
-fn write_zip(path: &std::path::Path, files: &[(&str, &str)]) {
-    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    for (name, content) in files {
-        writer
-            .start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        writer.write_all(content.as_bytes()).unwrap();
-    }
-    writer.finish().unwrap();
-}
-
-const MANIFEST: &str = r#"<manifest identifier="m" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+pub const MANIFEST: &str = r#"<manifest identifier="m" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
   <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
   <organizations default="O"><organization identifier="O"><title>Course</title>
     <item identifier="I" identifierref="R"><title>One</title></item>
@@ -260,5 +251,61 @@ fn package_validate_reports_and_sets_the_exit_status() {
         .status
         .code(),
         Some(2)
+    );
+}
+
+#[test]
+fn package_import_adds_versions_and_refuses_bad_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("course.zip");
+    write_zip(
+        &zip,
+        &[("imsmanifest.xml", MANIFEST), ("index.html", "<p>hi</p>")],
+    );
+    let first = rampart(
+        dir.path(),
+        &["package", "import", zip.to_str().unwrap()],
+        None,
+    );
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("as version 1 of package"),
+        "{}",
+        text(&first)
+    );
+    let second = rampart(
+        dir.path(),
+        &["package", "import", zip.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        text(&second).contains("as version 2 of package")
+            && text(&second).contains("0 new to the store"),
+        "{}",
+        text(&second)
+    );
+
+    let bad = dir.path().join("bad.zip");
+    write_zip(
+        &bad,
+        &[
+            (
+                "imsmanifest.xml",
+                &MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\""),
+            ),
+            ("index.html", ""),
+        ],
+    );
+    let refused = rampart(
+        dir.path(),
+        &["package", "import", bad.to_str().unwrap()],
+        None,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("nothing was imported")
+            && text(&refused).contains("unknown-resource"),
+        "{}",
+        text(&refused)
     );
 }

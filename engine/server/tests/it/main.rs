@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod import;
 mod support;
 
 use axum::http::StatusCode;

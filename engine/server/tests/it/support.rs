@@ -281,3 +281,16 @@ impl TestApp {
         self.post_json_reply("/api/create_user", &fields).await
     }
 }
+
+/// Writes a real zip file with the given entries.
+pub fn write_zip(path: &std::path::Path, files: &[(&str, &str)]) {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, content) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(content.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap();
+}
