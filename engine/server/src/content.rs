@@ -1,23 +1,28 @@
 //! The content origin: a second listener that serves course files and nothing else. It never reads or
 //! sets cookies and has no route into the engine, so SCO JavaScript running here cannot reach the
-//! engine's pages, cookies or API except through the player's `postMessage` bridge.
-
-use std::path::Path;
+//! engine's pages, cookies or API except through the player's `postMessage` bridge. Access is granted
+//! by a signed, expiring token in the path (see `content_token`).
 
 use axum::Router;
-use axum::http::HeaderValue;
-use axum::http::header::{CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::extract::{Path, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::services::ServeDir;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// Serves `content_dir` under `/content/`. Pages may only be framed by the engine origin's player.
-pub fn content_router(content_dir: &Path, engine_origin: &str) -> Router {
-    let frame_policy = HeaderValue::from_str(&format!("frame-ancestors {engine_origin}"))
+use crate::AppState;
+
+/// Serves package files under `/content/<token>/<version>/<path>`. Pages may only be framed by the
+/// engine origin's player.
+pub fn content_router(state: AppState) -> Router {
+    let frame_policy = HeaderValue::from_str(&format!("frame-ancestors {}", state.public_origin))
         .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .nest_service("/content", ServeDir::new(content_dir))
+        .route("/content/{token}/{version}/{*path}", get(serve_file))
         .layer(SetResponseHeaderLayer::overriding(
             X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -26,4 +31,51 @@ pub fn content_router(content_dir: &Path, engine_origin: &str) -> Router {
             CONTENT_SECURITY_POLICY,
             frame_policy,
         ))
+        .with_state(state)
+}
+
+async fn serve_file(
+    State(state): State<AppState>,
+    Path((token, version, path)): Path<(String, i64, String)>,
+    request: Request,
+) -> Response {
+    if let Err(error) = state.content_tokens.verify(&token, version) {
+        return (StatusCode::FORBIDDEN, error.to_string()).into_response();
+    }
+    let file = match state.accounts.store().package_file(version, &path).await {
+        Ok(file) => file,
+        Err(store::StoreError::NotFound) => {
+            return (
+                StatusCode::NOT_FOUND,
+                format!("{path} is not part of this package"),
+            )
+                .into_response();
+        }
+        Err(error) => {
+            tracing::error!(%error, "content lookup failed");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Course content is unavailable; try again shortly.",
+            )
+                .into_response();
+        }
+    };
+    let mime = mime_guess::from_path(&path).first_or_octet_stream();
+    let service = ServeFile::new_with_mime(state.blobs.path(&file.sha256), &mime);
+    match service.oneshot(request).await {
+        Ok(response) => {
+            let mut response = response.into_response();
+            // Tokens expire, so shared caches must not keep what they authorise.
+            response.headers_mut().insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            );
+            response
+        }
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("could not read the file: {error}"),
+        )
+            .into_response(),
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod config;
 mod content;
+pub mod content_token;
 mod export;
 mod guard;
 mod headers;
@@ -38,6 +39,10 @@ pub struct AppState {
     pub public_origin: String,
     pub site_dir: PathBuf,
     pub content_dir: PathBuf,
+    /// The content origin's URL (for links to course files).
+    pub content_url: String,
+    pub content_tokens: content_token::ContentTokens,
+    pub blobs: import::BlobStore,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -49,6 +54,7 @@ impl FromRef<AppState> for LeptosOptions {
 /// What [`AppState::new`] needs beyond the store.
 pub struct StateConfig {
     pub public_url: String,
+    pub content_url: String,
     pub site_dir: PathBuf,
     pub content_dir: PathBuf,
     pub secret: accounts::SecretKey,
@@ -64,6 +70,12 @@ impl AppState {
             .site_pkg_dir("pkg")
             .build();
         AppState {
+            content_tokens: content_token::ContentTokens::new(
+                config.secret.clone(),
+                config.clock.clone(),
+            ),
+            blobs: import::BlobStore::new(&config.content_dir),
+            content_url: config.content_url.trim_end_matches('/').to_owned(),
             accounts: Accounts::new(store, config.secret, config.accounts, config.clock),
             cookies: CookiePolicy {
                 secure: config.public_url.starts_with("https://"),

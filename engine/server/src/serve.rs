@@ -33,6 +33,7 @@ pub fn app_state(config: &Config, store: Store) -> anyhow::Result<AppState> {
         store,
         StateConfig {
             public_url: config.public_url.clone(),
+            content_url: config.content_url.clone(),
             site_dir: config.site_dir.clone(),
             content_dir: config.data_dir.join("content"),
             secret: config.secret_key()?,
@@ -57,7 +58,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
 
     let engine = router(state.clone()).layer(trace_layer());
-    let content = content_router(&state.content_dir, &state.public_origin).layer(trace_layer());
+    let content = content_router(state.clone()).layer(trace_layer());
     let engine_listener = bind(config.listen, "listen").await?;
     let content_listener = bind(config.content_listen, "content_listen").await?;
     tokio::spawn(expire_sessions(state.accounts.clone()));

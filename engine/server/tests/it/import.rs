@@ -4,11 +4,12 @@ use package::Limits;
 use server::import::{BlobStore, ImportError, ImportRequest, import_package};
 use store::Store;
 
-use crate::support::write_zip;
+use crate::support::{test_state, write_zip};
 
 store::contract_tests!(
     import_stores_files_once_and_versions_packages,
-    a_refused_import_leaves_nothing_behind
+    a_refused_import_leaves_nothing_behind,
+    the_content_origin_serves_package_files_by_signed_path,
 );
 
 const MANIFEST_2004: &str = r#"<manifest identifier="com.example.m1" xml:base="course/"
@@ -128,4 +129,100 @@ async fn a_refused_import_leaves_nothing_behind(store: &Store) {
     }
     assert!(store.list_packages(None).await.unwrap().is_empty());
     assert_eq!(blobs_on_disk(&dir.path().join("content")), 0);
+}
+
+async fn the_content_origin_serves_package_files_by_signed_path(store: &Store) {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    let (state, clock) = test_state(store, "http://127.0.0.1:3000");
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("m1.zip");
+    let script = "x".repeat(1000);
+    write_zip(
+        &zip,
+        &[
+            ("imsmanifest.xml", MANIFEST_2004),
+            ("course/one.html", "<p>one</p>"),
+            ("course/two.html", "<p>two</p>"),
+            ("course/shared.js", &script),
+        ],
+    );
+    let imported = import_package(store, &state.blobs, request(&zip), 100)
+        .await
+        .unwrap();
+    let version = imported.version.id;
+    let token = state.content_tokens.issue(version, 1, 3600);
+    let router = server::content_router(state.clone());
+    let get = |path: String, range: Option<&str>| {
+        let mut builder = Request::get(path).header("cookie", "rampart_session=ignored");
+        if let Some(range) = range {
+            builder = builder.header("range", range);
+        }
+        router.clone().oneshot(builder.body(Body::empty()).unwrap())
+    };
+
+    let page = get(format!("/content/{token}/{version}/course/one.html"), None)
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        "frame-ancestors http://127.0.0.1:3000"
+    );
+    assert!(page.headers().get("set-cookie").is_none());
+    let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], b"<p>one</p>");
+
+    let partial = get(
+        format!("/content/{token}/{version}/course/shared.js"),
+        Some("bytes=0-9"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        partial.status(),
+        StatusCode::PARTIAL_CONTENT,
+        "range requests work for media"
+    );
+    assert_eq!(partial.headers()["content-type"], "text/javascript");
+
+    let missing = get(format!("/content/{token}/{version}/course/nope.html"), None)
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let traversal = get(format!("/content/{token}/{version}/../../secret.key"), None)
+        .await
+        .unwrap();
+    assert_ne!(traversal.status(), StatusCode::OK);
+    let forged = get(
+        format!(
+            "/content/{}/{version}/course/one.html",
+            token.replace('-', "0")
+        ),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let other_version = get(
+        format!("/content/{token}/{}/course/one.html", version + 1),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(other_version.status(), StatusCode::FORBIDDEN);
+    let engine_page = get("/dashboard".to_owned(), None).await.unwrap();
+    assert_eq!(engine_page.status(), StatusCode::NOT_FOUND);
+
+    clock.advance(3601);
+    let expired = get(format!("/content/{token}/{version}/course/one.html"), None)
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), StatusCode::FORBIDDEN);
 }

@@ -319,40 +319,6 @@ async fn health_readiness_and_headers() {
     db.drop_database().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn content_origin_serves_files_and_no_cookies() {
-    use tower::ServiceExt;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("pkg1")).unwrap();
-    std::fs::write(dir.path().join("pkg1/index.html"), "<p>SCO</p>").unwrap();
-    let router = server::content_router(dir.path(), "http://127.0.0.1:3000");
-    let request = axum::http::Request::get("/content/pkg1/index.html")
-        .header("cookie", "rampart_session=should-be-ignored")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let response = router.clone().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers().get("set-cookie").is_none());
-    assert_eq!(
-        response.headers()["content-security-policy"],
-        "frame-ancestors http://127.0.0.1:3000"
-    );
-    let outside = axum::http::Request::get("/content/../../etc/passwd")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    assert_ne!(
-        router.clone().oneshot(outside).await.unwrap().status(),
-        StatusCode::OK
-    );
-    let engine_path = axum::http::Request::get("/dashboard")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    assert_eq!(
-        router.oneshot(engine_path).await.unwrap().status(),
-        StatusCode::NOT_FOUND
-    );
-}
-
 async fn admins_export_csv_and_read_the_audit_log(store: &Store) {
     let mut admin = TestApp::with_admin(store).await;
     admin.create_org("Leeds Trust").await;

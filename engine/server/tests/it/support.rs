@@ -13,6 +13,25 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Application state over `store` with a manual clock and throw-away site and content folders.
+pub fn test_state(store: &Store, public_url: &str) -> (AppState, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(1_800_000_000));
+    let site = tempfile::tempdir().unwrap().keep();
+    let state = AppState::new(
+        store.clone(),
+        StateConfig {
+            public_url: public_url.to_owned(),
+            content_url: "http://localhost:3001".to_owned(),
+            site_dir: site.clone(),
+            content_dir: site.join("content"),
+            secret: SecretKey::generate(),
+            accounts: AccountsConfig::default(),
+            clock: clock.clone(),
+        },
+    );
+    (state, clock)
+}
+
 pub struct TestApp {
     router: Router,
     pub clock: Arc<ManualClock>,
@@ -47,19 +66,7 @@ impl Reply {
 
 impl TestApp {
     pub async fn new(store: &Store, public_url: &str) -> TestApp {
-        let clock = Arc::new(ManualClock::new(1_800_000_000));
-        let site = tempfile::tempdir().unwrap().keep();
-        let state = AppState::new(
-            store.clone(),
-            StateConfig {
-                public_url: public_url.to_owned(),
-                site_dir: site.clone(),
-                content_dir: site.join("content"),
-                secret: SecretKey::generate(),
-                accounts: AccountsConfig::default(),
-                clock: clock.clone(),
-            },
-        );
+        let (state, clock) = test_state(store, public_url);
         TestApp {
             router: server::router(state),
             clock,
