@@ -78,6 +78,27 @@ try {
   assert.equal(await page.getByRole('rowheader', { name: 'Ada Admin' }).count(), 0);
   assert.equal(documentLoads, loadsBeforeFilter, 'filtering must not reload the page');
 
+  check('the admin uploads a SCORM package with a progress bar and previews it from the content origin');
+  await page.getByRole('link', { name: 'Packages' }).click();
+  await page.waitForURL('**/admin/packages');
+  let uploadAccept = null;
+  page.on('request', (r) => { if (r.url().includes('/admin/packages/upload')) uploadAccept = r.headers()['accept']; });
+  await page.getByLabel('Package (.zip)').setInputFiles(process.env.PACKAGE_ZIP);
+  await page.getByRole('button', { name: 'Upload and check' }).click();
+  await page.waitForURL('**/admin/packages?added=*');
+  assert.equal(uploadAccept, 'application/json', 'the enhanced upload (with progress) was used');
+  await page.getByRole('status').filter({ hasText: 'Course was imported.' }).waitFor();
+  await page.getByRole('rowheader', { name: 'Course' }).waitFor();
+  const [preview] = await Promise.all([
+    context.waitForEvent('page'),
+    page.getByRole('link', { name: 'Preview Course (opens in a new tab)' }).click(),
+  ]);
+  await preview.waitForLoadState();
+  assert.ok(preview.url().startsWith('http://localhost:'), `content comes from the content origin: ${preview.url()}`);
+  await preview.getByRole('heading', { name: 'Hello from the content origin' }).waitFor();
+  assert.equal(await preview.evaluate(() => document.cookie), '', 'the content origin sees no engine cookie');
+  await preview.close();
+
   check('the admin signs out');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL('**/sign-in');

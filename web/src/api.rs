@@ -70,6 +70,22 @@ pub struct UserFormChoices {
     pub roles: Vec<(String, String)>,
 }
 
+/// A package in the admin list, with a preview link to its first SCO on the content origin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PackageView {
+    pub id: i64,
+    pub title: String,
+    pub standard: String,
+    pub version_no: i64,
+    pub n_files: i64,
+    /// `12.3 MB`
+    pub size: String,
+    /// The organisation it belongs to, or `None` when it is shared with all.
+    pub organisation: Option<String>,
+    pub updated: String,
+    pub preview_url: Option<String>,
+}
+
 /// One line of the audit log, ready to show.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
@@ -338,6 +354,43 @@ pub async fn audit_log() -> Result<Vec<AuditView>, AppError> {
         .collect())
 }
 
+#[server(input = GetUrl, prefix = "/api", endpoint = "packages")]
+pub async fn list_packages() -> Result<Vec<PackageView>, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let user_id = match &actor {
+        accounts::Actor::User(user) => user.id,
+        accounts::Actor::System => 0,
+    };
+    let packages = state
+        .accounts
+        .visible_packages(&actor)
+        .await
+        .map_err(ssr::from_accounts)?;
+    let mut views = Vec::with_capacity(packages.len());
+    for p in packages {
+        let version = state
+            .accounts
+            .store()
+            .package_version(p.version_id)
+            .await
+            .map_err(|e| ssr::internal(e.into()))?;
+        views.push(PackageView {
+            id: p.id,
+            title: p.title,
+            standard: p.standard,
+            version_no: p.version_no,
+            n_files: p.n_files,
+            size: format!("{:.1} MB", p.total_bytes as f64 / 1_000_000.0),
+            organisation: p.organisation_name,
+            updated: ssr::format_time(p.updated_at),
+            preview_url: version
+                .launch_path
+                .map(|path| (state.content_link)(p.version_id, user_id, &path)),
+        });
+    }
+    Ok(views)
+}
+
 #[server(input = GetUrl, prefix = "/api", endpoint = "user_form_options")]
 pub async fn user_form_options() -> Result<UserFormChoices, AppError> {
     let (state, actor) = ssr::signed_in()?;
@@ -430,10 +483,14 @@ pub mod ssr {
     use super::{AppError, UserView};
 
     /// Long-lived state the server provides to every server function and page.
+    /// Builds a signed content-origin URL: `(package version, user, path in the package)`.
+    pub type ContentLink = std::sync::Arc<dyn Fn(i64, i64, &str) -> String + Send + Sync>;
+
     #[derive(Clone)]
     pub struct WebState {
         pub accounts: Accounts,
         pub cookies: CookiePolicy,
+        pub content_link: ContentLink,
     }
 
     /// How Rampart's cookies are named and flagged. Over HTTPS the names carry the `__Host-` prefix,

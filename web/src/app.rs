@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/admin/users") view=|| view! { <Page><UsersPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=|| view! { <Page><AuditPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/admin/packages") view=|| view! { <Page><PackagesPage /></Page> } ssr=SsrMode::Async />
             </Routes>
         </Router>
     }
@@ -152,6 +153,7 @@ fn SiteHeader(user: Option<UserView>, csrf_token: String, current: String) -> im
                 <ul>
                     {link("/dashboard", "My training")}
                     {admin.then(|| view! {
+                        {link("/admin/packages", "Packages")}
                         {link("/admin/organisations", "Organisations")}
                         {link("/admin/users", "Users")}
                         {link("/admin/audit", "Audit log")}
@@ -667,6 +669,105 @@ fn UserTable(list: Vec<UserView>) -> impl IntoView {
                         <td>{u.organisation_name.unwrap_or_else(|| "—".to_owned())}</td>
                         <td>{u.roles.into_iter().map(|(_, label)| label).collect::<Vec<_>>().join(", ")}</td>
                     </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn PackagesPage() -> impl IntoView {
+    let packages = Resource::new(|| (), |_| list_packages());
+    let choices = Resource::new(|| (), |_| user_form_options());
+    let added = query_param("added");
+    admin_only(move |info, user| {
+        let action = format!("/admin/packages/upload?csrf_token={}", info.csrf_token);
+        let platform_admin = user.is_platform_admin();
+        view! {
+            <Title text="Packages – Rampart" />
+            <h1>"SCORM packages"</h1>
+            {added.map(|name| view! { <p class="notice" role="status">{format!("{name} was imported.")}</p> })}
+            <Suspense fallback=|| view! { <p>"Loading packages…"</p> }>
+                {move || Suspend::new(async move {
+                    match packages.await {
+                        Ok(list) if list.is_empty() => view! { <p>"No packages yet. Upload the first one below."</p> }.into_any(),
+                        Ok(list) => view! { <PackageTable list /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <section class="panel" aria-labelledby="upload-heading">
+                <h2 id="upload-heading">"Upload a package"</h2>
+                <p>"A SCORM 1.2 or SCORM 2004 zip exported from your authoring tool. Uploading a package with the same identifier again adds a new version."</p>
+                <form id="upload-form" method="post" enctype="multipart/form-data" action=action>
+                    <div class="form-group">
+                        <label for="field-package">"Package (.zip)"</label>
+                        <input id="field-package" name="package" type="file" accept=".zip,application/zip" required=true />
+                    </div>
+                    {platform_admin.then(|| view! {
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let organisations = choices.await.map(|c| c.organisations).unwrap_or_default();
+                                view! {
+                                    <div class="form-group">
+                                        <label for="field-organisation_id">"Available to"</label>
+                                        <select id="field-organisation_id" name="organisation_id">
+                                            <option value="">"Every organisation"</option>
+                                            {organisations.into_iter().map(|(id, name)| view! {
+                                                <option value=id.to_string()>{name}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                }
+                            })}
+                        </Suspense>
+                    })}
+                    <progress id="upload-progress" max="100" value="0" hidden=true aria-label="Upload progress"></progress>
+                    <p id="upload-status" role="status" aria-live="polite"></p>
+                    <button type="submit" class="button">"Upload and check"</button>
+                </form>
+                <div id="upload-report" class="error-summary" tabindex="-1" hidden=true></div>
+            </section>
+            <script src="/assets/upload.js" defer=true></script>
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn PackageTable(list: Vec<PackageView>) -> impl IntoView {
+    view! {
+        <table class="table">
+            <caption class="visually-hidden">"SCORM packages"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Title"</th>
+                    <th scope="col">"Standard"</th>
+                    <th scope="col">"Version"</th>
+                    <th scope="col">"Files"</th>
+                    <th scope="col">"Size"</th>
+                    <th scope="col">"Available to"</th>
+                    <th scope="col">"Updated (UTC)"</th>
+                    <th scope="col"><span class="visually-hidden">"Preview"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {list.into_iter().map(|p| {
+                    let label = format!("Preview {} (opens in a new tab)", p.title);
+                    view! {
+                        <tr>
+                            <th scope="row">{p.title.clone()}</th>
+                            <td>{p.standard}</td>
+                            <td>{p.version_no}</td>
+                            <td>{p.n_files}</td>
+                            <td>{p.size}</td>
+                            <td>{p.organisation.unwrap_or_else(|| "Every organisation".to_owned())}</td>
+                            <td>{p.updated}</td>
+                            <td>{p.preview_url.map(|url| view! {
+                                <a href=url target="_blank" rel="noopener noreferrer" aria-label=label>"Preview"</a>
+                            })}</td>
+                        </tr>
+                    }
                 }).collect_view()}
             </tbody>
         </table>

@@ -20,3 +20,6 @@ pub fn hydrate() {
 
 /// The one stylesheet, served by the server at `/assets/rampart.css`.
 pub const STYLESHEET: &str = include_str!("../style/rampart.css");
+
+/// Progressive enhancement for package uploads (progress bar), served at `/assets/upload.js`.
+pub const UPLOAD_SCRIPT: &str = include_str!("../assets/upload.js");

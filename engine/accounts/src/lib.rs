@@ -627,6 +627,34 @@ impl Accounts {
         }
     }
 
+    // ----- packages -----
+
+    /// Packages the actor may see: every package for a platform admin; for anyone else, their own
+    /// organisation's and the shared ones.
+    pub async fn visible_packages(&self, actor: &Actor) -> Result<Vec<store::PackageSummary>> {
+        let filter = match actor {
+            Actor::System => None,
+            Actor::User(user) if has_role(user, Role::PlatformAdmin) => None,
+            Actor::User(user) => Some(user.organisation_id.unwrap_or(-1)),
+        };
+        Ok(self.inner.store.list_packages(filter).await?)
+    }
+
+    /// Who may upload packages: platform admins (shared or any organisation's) and organisation admins
+    /// (their own organisation's). Returns the organisation the upload belongs to.
+    pub fn upload_target(&self, actor: &Actor, requested: Option<i64>) -> Result<Option<i64>> {
+        match actor {
+            Actor::System => Ok(requested),
+            Actor::User(user) if has_role(user, Role::PlatformAdmin) => Ok(requested),
+            Actor::User(user)
+                if has_role(user, Role::OrgAdmin) && user.organisation_id.is_some() =>
+            {
+                Ok(user.organisation_id)
+            }
+            _ => Err(AccountsError::Forbidden("only admins can upload packages")),
+        }
+    }
+
     // ----- audit -----
 
     pub async fn recent_audit(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>> {

@@ -138,7 +138,7 @@ fn percent_encode(text: &str) -> String {
 
 /// Refuses state-changing requests that did not come from a Rampart page: the `Origin` must be ours when
 /// sent, and the request must carry the CSRF token bound to this browser's CSRF cookie, in the
-/// `x-csrf-token` header or the `csrf_token` form field.
+/// `x-csrf-token` header, the `csrf_token` form field, or (multipart uploads only) the action URL.
 pub async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if matches!(
         *request.method(),
@@ -160,7 +160,8 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
         .headers()
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(str::to_owned)
+        .or_else(|| multipart_query_token(&request));
     let (request, token) = match header_token {
         Some(token) => (request, Some(token)),
         None => match take_form_token(request).await {
@@ -180,6 +181,23 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
             )
         }
     }
+}
+
+/// File uploads without JavaScript cannot put the token in a header and the layer does not parse
+/// multipart bodies, so for multipart posts it may ride in the form's action URL (`?csrf_token=`).
+fn multipart_query_token(request: &Request) -> Option<String> {
+    let multipart = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return None;
+    }
+    let query = request.uri().query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Compares normalised origins: `Origin` headers omit default ports, the configuration may not.

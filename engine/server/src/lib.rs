@@ -11,6 +11,7 @@ mod guard;
 mod headers;
 pub mod import;
 pub mod serve;
+mod upload;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,12 +89,20 @@ impl AppState {
     }
 
     fn web_state(&self) -> WebState {
+        let (tokens, content_url) = (self.content_tokens.clone(), self.content_url.clone());
         WebState {
             accounts: self.accounts.clone(),
             cookies: self.cookies,
+            content_link: std::sync::Arc::new(move |version, user, path| {
+                let token = tokens.issue(version, user, PREVIEW_TTL_SECS);
+                format!("{content_url}/content/{token}/{version}/{path}")
+            }),
         }
     }
 }
+
+/// How long a content link stays valid: long enough for a sitting, short enough that a leaked link dies.
+const PREVIEW_TTL_SECS: i64 = 4 * 3600;
 
 /// The engine origin: pages, server functions, health, static assets. Binds no socket.
 pub fn router(state: AppState) -> Router {
@@ -113,7 +122,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/admin/users.csv", get(export::users_csv))
         .route("/admin/audit.csv", get(export::audit_csv))
+        .route(
+            "/admin/packages/upload",
+            axum::routing::post(upload::upload_package).layer(
+                axum::extract::DefaultBodyLimit::max(upload::MAX_UPLOAD_BYTES),
+            ),
+        )
         .route("/assets/rampart.css", get(stylesheet))
+        .route("/assets/upload.js", get(upload_script))
         .nest_service("/pkg", ServeDir::new(state.site_dir.join("pkg")))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             web::shell,
@@ -173,6 +189,19 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 const STYLESHEET: &str = web::STYLESHEET;
+
+async fn upload_script() -> impl IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        web::UPLOAD_SCRIPT,
+    )
+}
 
 async fn stylesheet() -> impl IntoResponse {
     (

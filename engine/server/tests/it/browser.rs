@@ -76,6 +76,17 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
     let artifacts = root.join("target/e2e");
     std::fs::create_dir_all(&artifacts).unwrap();
     let log = std::fs::File::create(artifacts.join("server.log")).unwrap();
+    let package_zip = artifacts.join("e2e-course.zip");
+    crate::support::write_zip(
+        &package_zip,
+        &[
+            ("imsmanifest.xml", crate::cli::MANIFEST),
+            (
+                "index.html",
+                "<!DOCTYPE html><title>Course</title><h1>Hello from the content origin</h1>",
+            ),
+        ],
+    );
 
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_rampart"))
@@ -104,6 +115,7 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
         .arg(root.join("e2e/foundation.mjs"))
         .env("RAMPART_URL", &base_url)
         .env("ARTIFACTS_DIR", &artifacts)
+        .env("PACKAGE_ZIP", &package_zip)
         .current_dir(&root)
         .output()
         .expect("run node (Node.js must be installed)");

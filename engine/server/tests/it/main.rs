@@ -8,7 +8,7 @@ mod support;
 
 use axum::http::StatusCode;
 use store::Store;
-use support::{PASSWORD, TestApp};
+use support::{PASSWORD, TestApp, zip_bytes};
 
 store::contract_tests!(
     first_run_goes_to_setup_and_setup_signs_the_admin_in,
@@ -20,6 +20,7 @@ store::contract_tests!(
     learners_get_403_on_admin_pages,
     sign_out_ends_the_session,
     admins_export_csv_and_read_the_audit_log,
+    admins_upload_packages_and_preview_them,
 );
 
 async fn first_run_goes_to_setup_and_setup_signs_the_admin_in(store: &Store) {
@@ -377,5 +378,121 @@ async fn admins_export_csv_and_read_the_audit_log(store: &Store) {
     assert_eq!(
         visitor.get("/admin/users.csv").await.status,
         StatusCode::SEE_OTHER
+    );
+}
+
+async fn admins_upload_packages_and_preview_them(store: &Store) {
+    let mut admin = TestApp::with_admin(store).await;
+    let good = zip_bytes(&[
+        ("imsmanifest.xml", cli::MANIFEST),
+        ("index.html", "<p>hello learner</p>"),
+    ]);
+    let token = admin.csrf_token().await;
+
+    let unprotected = admin
+        .upload(
+            "/admin/packages/upload",
+            None,
+            "course.zip",
+            &good,
+            "text/html",
+        )
+        .await;
+    assert_eq!(
+        unprotected.status,
+        StatusCode::FORBIDDEN,
+        "uploads need the CSRF token too"
+    );
+
+    let uploaded = admin
+        .upload(
+            "/admin/packages/upload",
+            Some(&token),
+            "course.zip",
+            &good,
+            "text/html",
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    assert_eq!(uploaded.location(), Some("/admin/packages?added=Course"));
+    let page = admin.get("/admin/packages?added=Course").await;
+    assert!(page.body.contains("Course was imported."), "{}", page.body);
+    assert!(page.body.contains("SCORM 1.2"));
+    let marker = "href=\"http://localhost:3001/content/";
+    let start = page
+        .body
+        .find(marker)
+        .expect("a preview link to the content origin")
+        + "href=\"http://localhost:3001".len();
+    let preview_path = page.body[start..].split('"').next().unwrap().to_owned();
+    assert!(preview_path.ends_with("/index.html"), "{preview_path}");
+
+    let bad = zip_bytes(&[
+        (
+            "imsmanifest.xml",
+            &cli::MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\""),
+        ),
+        ("index.html", ""),
+    ]);
+    let refused = admin
+        .upload(
+            "/admin/packages/upload",
+            Some(&token),
+            "bad.zip",
+            &bad,
+            "text/html",
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("item I references resource R9, which does not exist"),
+        "{}",
+        refused.body
+    );
+    let refused_json = admin
+        .upload(
+            "/admin/packages/upload",
+            Some(&token),
+            "bad.zip",
+            &bad,
+            "application/json",
+        )
+        .await;
+    assert!(
+        refused_json.body.contains("\"rule\":\"unknown-resource\""),
+        "{}",
+        refused_json.body
+    );
+    assert_eq!(
+        store.list_packages(None).await.unwrap().len(),
+        1,
+        "the refused package left nothing"
+    );
+
+    admin.create_org("Leeds Trust").await;
+    let leeds = store.find_organisation("leeds-trust").await.unwrap();
+    admin
+        .create_user("Nia Nurse", "nia@leeds.example", leeds.id, &["learner"])
+        .await;
+    let mut nia = admin.fork_without_cookies();
+    nia.sign_in("nia@leeds.example", PASSWORD, "/dashboard")
+        .await;
+    let nia_token = nia.csrf_token().await;
+    let forbidden = nia
+        .upload(
+            "/admin/packages/upload",
+            Some(&nia_token),
+            "course.zip",
+            &good,
+            "application/json",
+        )
+        .await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
     );
 }

@@ -217,6 +217,34 @@ impl TestApp {
             .await
     }
 
+    /// A multipart file upload as a plain HTML form sends it (token in the action URL).
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        token: Option<&str>,
+        file_name: &str,
+        content: &[u8],
+        accept: &str,
+    ) -> Reply {
+        let boundary = "----rampart-test-boundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"package\"; filename=\"{file_name}\"\r\nContent-Type: application/zip\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let uri = match token {
+            Some(token) => format!("{path}?csrf_token={token}"),
+            None => path.to_owned(),
+        };
+        let builder = Request::post(uri)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("accept", accept)
+            .header("origin", "http://127.0.0.1:3000");
+        self.send(builder, Body::from(body)).await
+    }
+
     pub async fn setup_admin(&mut self, name: &str, email: &str, password: &str) -> Reply {
         self.post_json_or_form(
             "/api/complete_setup",
@@ -300,4 +328,17 @@ pub fn write_zip(path: &std::path::Path, files: &[(&str, &str)]) {
         writer.write_all(content.as_bytes()).unwrap();
     }
     writer.finish().unwrap();
+}
+
+/// A real zip in memory.
+pub fn zip_bytes(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in files {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(content.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
 }
