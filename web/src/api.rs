@@ -86,6 +86,34 @@ pub struct PackageView {
     pub preview_url: Option<String>,
 }
 
+/// A package version in detail: its activity tree, resources and sequencing, for admins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PackageDetail {
+    pub title: String,
+    pub identifier: String,
+    pub standard: String,
+    pub version_no: i64,
+    pub n_files: i64,
+    pub organizations: Vec<TreeNode>,
+    /// `(identifier, sco/asset/-, launch href, number of files, dependencies)`
+    pub resources: Vec<(String, String, String, usize, String)>,
+    pub sequencing_summary: String,
+    /// Warnings found at import, as one line each.
+    pub warnings: Vec<String>,
+}
+
+/// An organization or item of the activity tree.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TreeNode {
+    pub title: String,
+    pub identifier: String,
+    pub resource: Option<String>,
+    pub visible: bool,
+    pub has_sequencing: bool,
+    pub preview_url: Option<String>,
+    pub children: Vec<TreeNode>,
+}
+
 /// One line of the audit log, ready to show.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
@@ -389,6 +417,141 @@ pub async fn list_packages() -> Result<Vec<PackageView>, AppError> {
         });
     }
     Ok(views)
+}
+
+#[server(input = GetUrl, prefix = "/api", endpoint = "package_detail")]
+pub async fn load_package_detail(package_id: i64) -> Result<PackageDetail, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let user_id = match &actor {
+        accounts::Actor::User(user) => user.id,
+        accounts::Actor::System => 0,
+    };
+    let visible = state
+        .accounts
+        .visible_packages(&actor)
+        .await
+        .map_err(ssr::from_accounts)?;
+    let Some(summary) = visible.into_iter().find(|p| p.id == package_id) else {
+        return Err(AppError::Forbidden(
+            "this package does not exist or is not shared with you".into(),
+        ));
+    };
+    let version = state
+        .accounts
+        .store()
+        .package_version(summary.version_id)
+        .await
+        .map_err(|e| ssr::internal(e.into()))?;
+    let manifest: package::Manifest =
+        serde_json::from_str(&version.manifest_json).map_err(|e| {
+            leptos::logging::error!(
+                "stored manifest of version {} cannot be read: {e}",
+                version.id
+            );
+            AppError::Internal
+        })?;
+    let report: serde_json::Value = serde_json::from_str(&version.report_json).unwrap_or_default();
+    let warnings = report["diagnostics"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|d| serde_json::from_value::<package::Diagnostic>(d.clone()).ok())
+                .map(|d| d.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let link = |resource: &package::Resource, parameters: Option<&str>| {
+        manifest.launch_path(resource).map(|path| {
+            let url = (state.content_link)(version.id, user_id, &path);
+            match parameters.map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) if p.starts_with('?') || p.starts_with('#') => format!("{url}{p}"),
+                Some(p) => format!("{url}?{p}"),
+                None => url,
+            }
+        })
+    };
+    fn tree(
+        manifest: &package::Manifest,
+        items: &[package::Item],
+        link: &dyn Fn(&package::Resource, Option<&str>) -> Option<String>,
+    ) -> Vec<TreeNode> {
+        items
+            .iter()
+            .map(|item| {
+                let resource = item
+                    .identifier_ref
+                    .as_deref()
+                    .and_then(|id| manifest.resource(id));
+                TreeNode {
+                    title: item.title.clone(),
+                    identifier: item.identifier.clone(),
+                    resource: item.identifier_ref.clone(),
+                    visible: item.is_visible,
+                    has_sequencing: item.sequencing.is_some(),
+                    preview_url: resource.and_then(|r| link(r, item.parameters.as_deref())),
+                    children: tree(manifest, &item.children, link),
+                }
+            })
+            .collect()
+    }
+    let organizations = manifest
+        .organizations
+        .iter()
+        .map(|o| TreeNode {
+            title: o.title.clone(),
+            identifier: o.identifier.clone(),
+            resource: None,
+            visible: true,
+            has_sequencing: o.sequencing.is_some(),
+            preview_url: None,
+            children: tree(&manifest, &o.items, &link),
+        })
+        .collect();
+    let items = manifest.items();
+    let n_sequenced = items.iter().filter(|i| i.sequencing.is_some()).count()
+        + manifest
+            .organizations
+            .iter()
+            .filter(|o| o.sequencing.is_some())
+            .count();
+    let sequencing_summary = if manifest.standard.is_2004() {
+        format!(
+            "{n_sequenced} of {} activities carry sequencing rules; {} shared definitions in the sequencing collection.",
+            items.len() + manifest.organizations.len(),
+            manifest.sequencing_collection_ids.len()
+        )
+    } else {
+        "SCORM 1.2 has no sequencing: learners choose activities freely.".to_owned()
+    };
+    let resources = manifest
+        .resources
+        .iter()
+        .map(|r| {
+            let kind = match r.scorm_type {
+                Some(package::ScormType::Sco) => "SCO",
+                Some(package::ScormType::Asset) => "asset",
+                None => "—",
+            };
+            (
+                r.identifier.clone(),
+                kind.to_owned(),
+                r.href.clone().unwrap_or_default(),
+                r.files.len(),
+                r.dependencies.join(", "),
+            )
+        })
+        .collect();
+    Ok(PackageDetail {
+        title: version.title,
+        identifier: manifest.identifier.clone(),
+        standard: version.standard,
+        version_no: version.version_no,
+        n_files: version.n_files,
+        organizations,
+        resources,
+        sequencing_summary,
+        warnings,
+    })
 }
 
 #[server(input = GetUrl, prefix = "/api", endpoint = "user_form_options")]

@@ -74,6 +74,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/users") view=|| view! { <Page><UsersPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=|| view! { <Page><AuditPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/admin/packages") view=|| view! { <Page><PackagesPage /></Page> } ssr=SsrMode::Async />
+                <Route
+                    path=path!("/admin/packages/:id")
+                    view=|| view! { <Page><PackageDetailPage /></Page> }
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
     }
@@ -756,7 +761,7 @@ fn PackageTable(list: Vec<PackageView>) -> impl IntoView {
                     let label = format!("Preview {} (opens in a new tab)", p.title);
                     view! {
                         <tr>
-                            <th scope="row">{p.title.clone()}</th>
+                            <th scope="row"><a href=format!("/admin/packages/{}", p.id)>{p.title.clone()}</a></th>
                             <td>{p.standard}</td>
                             <td>{p.version_no}</td>
                             <td>{p.n_files}</td>
@@ -772,6 +777,100 @@ fn PackageTable(list: Vec<PackageView>) -> impl IntoView {
             </tbody>
         </table>
     }
+}
+
+#[component]
+fn PackageDetailPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let id = params
+        .read_untracked()
+        .get("id")
+        .and_then(|id| id.parse::<i64>().ok())
+        .unwrap_or(0);
+    let detail = Resource::new(move || id, load_package_detail);
+    admin_only(move |_, _| {
+        view! {
+            <Suspense fallback=|| view! { <p>"Loading the package…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(detail) => view! { <PackageDetailView detail /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn PackageDetailView(detail: PackageDetail) -> impl IntoView {
+    view! {
+        <Title text=format!("{} – Rampart", detail.title) />
+        <p><a href="/admin/packages">"All packages"</a></p>
+        <h1>{detail.title.clone()}</h1>
+        <dl class="summary-list">
+            <div><dt>"Standard"</dt><dd>{detail.standard}</dd></div>
+            <div><dt>"Identifier"</dt><dd>{detail.identifier}</dd></div>
+            <div><dt>"Version"</dt><dd>{detail.version_no}</dd></div>
+            <div><dt>"Files"</dt><dd>{detail.n_files}</dd></div>
+            <div><dt>"Sequencing"</dt><dd>{detail.sequencing_summary}</dd></div>
+        </dl>
+        <section class="panel" aria-labelledby="tree-heading">
+            <h2 id="tree-heading">"Activities"</h2>
+            {tree_view(detail.organizations)}
+        </section>
+        <section class="panel" aria-labelledby="resources-heading">
+            <h2 id="resources-heading">"Resources"</h2>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Identifier"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Launches"</th>
+                        <th scope="col">"Files"</th>
+                        <th scope="col">"Depends on"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {detail.resources.into_iter().map(|(id, kind, href, n_files, deps)| view! {
+                        <tr><th scope="row">{id}</th><td>{kind}</td><td>{href}</td><td>{n_files}</td><td>{deps}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        {(!detail.warnings.is_empty()).then(|| view! {
+            <section class="panel" aria-labelledby="warnings-heading">
+                <h2 id="warnings-heading">"Warnings found at import"</h2>
+                <ul>{detail.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+            </section>
+        })}
+    }
+}
+
+/// The activity tree as nested lists, each launchable item with its own preview link.
+fn tree_view(nodes: Vec<TreeNode>) -> AnyView {
+    view! {
+        <ul class="tree">
+            {nodes.into_iter().map(|node| {
+                let label = format!("Preview {} (opens in a new tab)", node.title);
+                view! {
+                    <li>
+                        <span class="tree-title">{node.title.clone()}</span>
+                        " "
+                        <span class="hint">{format!("({})", node.identifier)}</span>
+                        {(!node.visible).then(|| view! { " " <span class="badge">"hidden"</span> })}
+                        {node.has_sequencing.then(|| view! { " " <span class="badge">"sequencing rules"</span> })}
+                        {node.preview_url.map(|url| view! {
+                            " " <a href=url target="_blank" rel="noopener noreferrer" aria-label=label>"Preview"</a>
+                        })}
+                        {(!node.children.is_empty()).then(|| tree_view(node.children))}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }
 
 #[component]

@@ -5,6 +5,7 @@
 //!   PostgreSQL) and the headless-browser tests.
 //! - `build`: only the browser bundle into `target/site/pkg`.
 //! - `bench`: start-up time, idle memory and requests per second of the release server.
+//! - `bench-import`: a 200 MB package imported against `unzip -q`, peak memory, manifests per second.
 //!
 //! Only registries are used: wasm-bindgen runs as a library pinned to the same version as the app's
 //! `wasm-bindgen`, and `wasm-opt` comes from npm's `binaryen` (Debian's is too old and breaks the bundle).
@@ -16,6 +17,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 mod bench;
+mod bench_import;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -40,8 +42,9 @@ fn main() -> Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
         Some("bench") => bench::bench(&root),
+        Some("bench-import") => bench_import::bench_import(&root),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|build|bench>");
+            eprintln!("usage: cargo xtask <run|test|build|bench|bench-import>");
             bail!("unknown or missing command")
         }
     }

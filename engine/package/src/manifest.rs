@@ -3,7 +3,7 @@
 //! Known elements become fields; sequencing, presentation and every unknown extension are kept whole as
 //! [`XmlFragment`]s (verbatim source), so nothing an authoring tool wrote is lost.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Position, Rule};
 use crate::xml::{self, Element};
@@ -15,7 +15,7 @@ const NS_ADLCP_2004: &str = "http://www.adlnet.org/xsd/adlcp_v1p3";
 const NS_IMSSS: &str = "http://www.imsglobal.org/xsd/imsss";
 const NS_ADLNAV: &str = "http://www.adlnet.org/xsd/adlnav_v1p3";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Standard {
     #[serde(rename = "SCORM 1.2")]
     Scorm12,
@@ -43,14 +43,14 @@ impl Standard {
 }
 
 /// An element kept verbatim, with where it came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct XmlFragment {
     pub name: String,
     pub xml: String,
     pub position: Position,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub identifier: String,
     pub version: Option<String>,
@@ -72,7 +72,7 @@ pub struct Manifest {
     pub position: Position,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
     pub identifier: String,
     pub title: String,
@@ -86,14 +86,14 @@ pub struct Organization {
 }
 
 /// `imsss:sequencing`, kept whole; `id_ref` points into the sequencing collection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sequencing {
     pub id: Option<String>,
     pub id_ref: Option<String>,
     pub fragment: XmlFragment,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompletionThreshold {
     pub completed_by_measure: bool,
     pub min_progress_measure: Option<f64>,
@@ -102,14 +102,14 @@ pub struct CompletionThreshold {
     pub legacy_value: Option<f64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataMap {
     pub target_id: String,
     pub read_shared_data: bool,
     pub write_shared_data: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub identifier: String,
     pub identifier_ref: Option<String>,
@@ -132,14 +132,14 @@ pub struct Item {
     pub position: Position,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScormType {
     Sco,
     Asset,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
     pub identifier: String,
     pub resource_type: String,
@@ -152,7 +152,7 @@ pub struct Resource {
     pub position: Position,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRef {
     pub href: String,
     pub position: Position,
