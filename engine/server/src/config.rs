@@ -34,6 +34,12 @@ pub struct Config {
     pub site_dir: PathBuf,
     /// `pretty` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// Most files a package zip may hold.
+    pub package_max_files: usize,
+    /// Most bytes (in MiB) a package may unpack to.
+    pub package_max_unpacked_mb: u64,
+    /// Largest uncompressed ÷ compressed ratio of a file over 1 MiB before it counts as a zip bomb.
+    pub package_max_ratio: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,9 +61,19 @@ impl Default for Config {
             secret_key: None,
             site_dir: PathBuf::from("target/site"),
             log_format: LogFormat::Pretty,
+            package_max_files: package::Limits::default().max_entries,
+            package_max_unpacked_mb: package::Limits::default().max_total_uncompressed >> 20,
+            package_max_ratio: package::Limits::default().max_ratio,
         }
     }
 }
+
+/// Keys whose environment values are numbers.
+const NUMERIC_KEYS: &[&str] = &[
+    "package_max_files",
+    "package_max_unpacked_mb",
+    "package_max_ratio",
+];
 
 /// Environment variables with the `RAMPART_` prefix that are not configuration keys.
 const NON_CONFIG_ENV: &[&str] = &["CONFIG", "LOG"];
@@ -96,6 +112,14 @@ impl Config {
         // Env values are taken as strings and parsed by serde, so `RAMPART_LISTEN=nonsense` is an error
         // naming the variable rather than a silently ignored value.
         for (key, _, value) in &from_env {
+            // Numbers are parsed as figment does; everything else stays text (a secret key of digits is text).
+            let value = if NUMERIC_KEYS.contains(&key.as_str()) {
+                value
+                    .parse::<figment::value::Value>()
+                    .expect("parsing a figment value is infallible")
+            } else {
+                figment::value::Value::from(value.clone())
+            };
             figment = figment.merge(Serialized::default(key, value));
         }
         let config: Config = figment
@@ -129,6 +153,16 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// Limits against hostile package zips, from the `package_max_*` keys.
+    pub fn package_limits(&self) -> package::Limits {
+        package::Limits {
+            max_entries: self.package_max_files,
+            max_total_uncompressed: self.package_max_unpacked_mb << 20,
+            max_ratio: self.package_max_ratio,
+            ..package::Limits::default()
+        }
     }
 
     pub fn is_https(&self) -> bool {
@@ -211,7 +245,8 @@ fn describe_figment_error(
                     return format!(
                         "unknown configuration key {field:?} (from the file, or the environment variable \
                          {variable}); known keys: listen, content_listen, public_url, content_url, data_dir, \
-                         database_url, secret_key, site_dir, log_format"
+                         database_url, secret_key, site_dir, log_format, package_max_files, \
+                         package_max_unpacked_mb, package_max_ratio"
                     );
                 }
                 other => other.to_string(),
@@ -294,6 +329,25 @@ mod tests {
 
         std::fs::write(&file, "listen = \"127.0.0.1:4000\"\n").unwrap();
         assert_eq!(Config::load(Some(&file), &[]).unwrap().listen.port(), 4000);
+    }
+
+    #[test]
+    fn package_limits_are_configurable() {
+        let config = Config::load(
+            None,
+            &env(&[
+                ("RAMPART_PACKAGE_MAX_FILES", "10"),
+                ("RAMPART_PACKAGE_MAX_UNPACKED_MB", "5"),
+            ]),
+        )
+        .unwrap();
+        let limits = config.package_limits();
+        assert_eq!(limits.max_entries, 10);
+        assert_eq!(limits.max_total_uncompressed, 5 * 1024 * 1024);
+        let err = Config::load(None, &env(&[("RAMPART_PACKAGE_MAX_RATIO", "lots")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("RAMPART_PACKAGE_MAX_RATIO"), "{err}");
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub struct AppState {
     pub content_url: String,
     pub content_tokens: content_token::ContentTokens,
     pub blobs: import::BlobStore,
+    pub package_limits: package::Limits,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -54,6 +55,7 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// What [`AppState::new`] needs beyond the store.
 pub struct StateConfig {
+    pub package_limits: package::Limits,
     pub public_url: String,
     pub content_url: String,
     pub site_dir: PathBuf,
@@ -76,6 +78,7 @@ impl AppState {
                 config.clock.clone(),
             ),
             blobs: import::BlobStore::new(&config.content_dir),
+            package_limits: config.package_limits,
             content_url: config.content_url.trim_end_matches('/').to_owned(),
             accounts: Accounts::new(store, config.secret, config.accounts, config.clock),
             cookies: CookiePolicy {

@@ -324,7 +324,7 @@ async fn import(zip: &std::path::Path, org: Option<&str>, config: &Config) -> an
         zip,
         organisation_id,
         created_by: None,
-        limits: package::Limits::default(),
+        limits: config.package_limits(),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?

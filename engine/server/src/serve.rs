@@ -32,6 +32,7 @@ pub fn app_state(config: &Config, store: Store) -> anyhow::Result<AppState> {
     Ok(AppState::new(
         store,
         StateConfig {
+            package_limits: config.package_limits(),
             public_url: config.public_url.clone(),
             content_url: config.content_url.clone(),
             site_dir: config.site_dir.clone(),

@@ -110,7 +110,7 @@ pub async fn upload_package(
         zip: file.path(),
         organisation_id,
         created_by: Some(user.id),
-        limits: package::Limits::default(),
+        limits: state.package_limits.clone(),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

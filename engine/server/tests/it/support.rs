@@ -20,6 +20,7 @@ pub fn test_state(store: &Store, public_url: &str) -> (AppState, Arc<ManualClock
     let state = AppState::new(
         store.clone(),
         StateConfig {
+            package_limits: package::Limits::default(),
             public_url: public_url.to_owned(),
             content_url: "http://localhost:3001".to_owned(),
             site_dir: site.clone(),
