@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 
 const N_PAGES: usize = 3000;
 const N_MEDIA: usize = 10;
-const MEDIA_BYTES: usize = 17 * 1024 * 1024;
+const MEDIA_BYTES: usize = 19 * 1024 * 1024;
 
 fn pseudo_random(n: usize, mut state: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(n);
