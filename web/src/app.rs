@@ -509,15 +509,7 @@ fn OrganisationTable(list: Vec<OrganisationView>) -> impl IntoView {
     }
     view! {
         <table class="table">
-            <caption class="visually-hidden">"Organisations"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Type"</th>
-                    <th scope="col">"Region"</th>
-                    <th scope="col">"Users"</th>
-                </tr>
-            </thead>
+            <TableHead caption="Organisations" columns=&["Name", "Type", "Region", "Users"] />
             <tbody>
                 {list.into_iter().map(|o| view! {
                     <tr>
@@ -743,19 +735,10 @@ fn PackagesPage() -> impl IntoView {
 fn PackageTable(list: Vec<PackageView>) -> impl IntoView {
     view! {
         <table class="table">
-            <caption class="visually-hidden">"SCORM packages"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Title"</th>
-                    <th scope="col">"Standard"</th>
-                    <th scope="col">"Version"</th>
-                    <th scope="col">"Files"</th>
-                    <th scope="col">"Size"</th>
-                    <th scope="col">"Available to"</th>
-                    <th scope="col">"Updated (UTC)"</th>
-                    <th scope="col"><span class="visually-hidden">"Preview"</span></th>
-                </tr>
-            </thead>
+            <TableHead
+                caption="SCORM packages"
+                columns=&["Title", "Standard", "Version", "Files", "Size", "Available to", "Updated (UTC)", "Preview"]
+            />
             <tbody>
                 {list.into_iter().map(|p| {
                     let label = format!("Preview {} (opens in a new tab)", p.title);
@@ -823,15 +806,7 @@ fn PackageDetailView(detail: PackageDetail) -> impl IntoView {
         <section class="panel" aria-labelledby="resources-heading">
             <h2 id="resources-heading">"Resources"</h2>
             <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Identifier"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Launches"</th>
-                        <th scope="col">"Files"</th>
-                        <th scope="col">"Depends on"</th>
-                    </tr>
-                </thead>
+                <TableHead caption="Resources" columns=&["Identifier", "Type", "Launches", "Files", "Depends on"] />
                 <tbody>
                     {detail.resources.into_iter().map(|(id, kind, href, n_files, deps)| view! {
                         <tr><th scope="row">{id}</th><td>{kind}</td><td>{href}</td><td>{n_files}</td><td>{deps}</td></tr>
@@ -900,15 +875,7 @@ fn AuditPage() -> impl IntoView {
 fn AuditTable(entries: Vec<AuditView>) -> impl IntoView {
     view! {
         <table class="table">
-            <caption class="visually-hidden">"Audit log"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Time (UTC)"</th>
-                    <th scope="col">"What happened"</th>
-                    <th scope="col">"About"</th>
-                    <th scope="col">"From"</th>
-                </tr>
-            </thead>
+            <TableHead caption="Audit log" columns=&["Time (UTC)", "What happened", "About", "From"] />
             <tbody>
                 {entries.into_iter().map(|e| view! {
                     <tr>
@@ -920,6 +887,17 @@ fn AuditTable(entries: Vec<AuditView>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// A table's caption (for screen readers; the page heading names it for everyone else) and column headers.
+#[component]
+fn TableHead(caption: &'static str, columns: &'static [&'static str]) -> impl IntoView {
+    view! {
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+            <tr>{columns.iter().map(|column| view! { <th scope="col">{*column}</th> }).collect_view()}</tr>
+        </thead>
     }
 }
 

@@ -119,6 +119,7 @@ pub fn parse(text: &str, file: &str) -> Result<Element, Diagnostic> {
                 ));
             }
         };
+        let is_empty = matches!(event, Event::Empty(_));
         let namespace = match resolved {
             ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
             _ => String::new(),
@@ -133,7 +134,7 @@ pub fn parse(text: &str, file: &str) -> Result<Element, Diagnostic> {
                     ),
                 ));
             }
-            Event::Start(start) => {
+            Event::Start(start) | Event::Empty(start) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(fail(
                         Rule::TooDeep,
@@ -141,18 +142,6 @@ pub fn parse(text: &str, file: &str) -> Result<Element, Diagnostic> {
                         format!("{file} nests elements more than {MAX_DEPTH} deep"),
                     ));
                 }
-                let element = open_element(
-                    &reader,
-                    &start,
-                    namespace,
-                    &index,
-                    text,
-                    offset_before,
-                    file,
-                )?;
-                stack.push(element);
-            }
-            Event::Empty(start) => {
                 let mut element = open_element(
                     &reader,
                     &start,
@@ -162,6 +151,10 @@ pub fn parse(text: &str, file: &str) -> Result<Element, Diagnostic> {
                     offset_before,
                     file,
                 )?;
+                if !is_empty {
+                    stack.push(element);
+                    continue;
+                }
                 element.span.1 = reader.buffer_position() as usize;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
