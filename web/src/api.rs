@@ -816,6 +816,7 @@ pub mod ssr {
             "sign_out" => "Signed out",
             "organisation.create" => "Organisation added",
             "user.create" => "User added",
+            "package.import" => "Package imported",
             other => other,
         }
     }

@@ -719,6 +719,17 @@ fn PackagesPage() -> impl IntoView {
                             })}
                         </Suspense>
                     })}
+                    <fieldset class="form-group">
+                        <legend>"If this is a new version: learners part-way through the old one"</legend>
+                        <div class="checkbox">
+                            <input type="radio" id="in-progress-finish" name="in_progress" value="finish" checked=true />
+                            <label for="in-progress-finish">"finish on the version they started (recommended)"</label>
+                        </div>
+                        <div class="checkbox">
+                            <input type="radio" id="in-progress-move" name="in_progress" value="move" />
+                            <label for="in-progress-move">"continue on the new version (for urgent fixes)"</label>
+                        </div>
+                    </fieldset>
                     <progress id="upload-progress" max="100" value="0" hidden=true aria-label="Upload progress"></progress>
                     <p id="upload-status" role="status" aria-live="polite"></p>
                     <button type="submit" class="button">"Upload and check"</button>

@@ -677,6 +677,26 @@ impl Accounts {
         }
     }
 
+    /// Records something another part of Rampart did on the actor's behalf (e.g. a package import).
+    pub async fn record(
+        &self,
+        actor: &Actor,
+        organisation_id: Option<i64>,
+        action: &str,
+        target: &str,
+        client_ip: ClientIp,
+    ) {
+        self.audit(
+            actor.user_id(),
+            organisation_id,
+            action,
+            Some(target),
+            "",
+            client_ip,
+        )
+        .await;
+    }
+
     /// Writes an audit entry. A failure to audit is logged, not returned: it must not undo what happened.
     async fn audit(
         &self,

@@ -49,6 +49,19 @@ pub struct Imported {
     pub report: Report,
     /// Files whose content was new to the blob store.
     pub n_new_blobs: usize,
+    /// In-progress attempts switched to this version (with [`InProgress::MoveToNewVersion`]).
+    pub n_moved_attempts: u64,
+}
+
+/// What happens to learners part-way through an attempt on an older version when a new one arrives.
+/// Registrations always stay; new attempts always start on the newest version.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InProgress {
+    /// They finish on the version they started (safe when the new version changes its data model).
+    #[default]
+    FinishOnTheirVersion,
+    /// Their attempts continue on the new version (for fixes that must reach everyone now).
+    MoveToNewVersion,
 }
 
 pub struct ImportRequest<'a> {
@@ -56,6 +69,7 @@ pub struct ImportRequest<'a> {
     pub organisation_id: Option<i64>,
     pub created_by: Option<i64>,
     pub limits: Limits,
+    pub in_progress: InProgress,
 }
 
 /// Checks and imports a package zip from disk.
@@ -102,11 +116,22 @@ pub async fn import_package(
         files,
     };
     match store.insert_package_version(&new, now).await {
-        Ok(version) => Ok(Imported {
-            version,
-            report,
-            n_new_blobs: new_blobs.len(),
-        }),
+        Ok(version) => {
+            let n_moved_attempts = match request.in_progress {
+                InProgress::MoveToNewVersion => {
+                    store
+                        .move_in_progress_attempts(version.package_id, version.id)
+                        .await?
+                }
+                InProgress::FinishOnTheirVersion => 0,
+            };
+            Ok(Imported {
+                version,
+                report,
+                n_new_blobs: new_blobs.len(),
+                n_moved_attempts,
+            })
+        }
         Err(error) => {
             remove_unreferenced(store, blobs, &new_blobs).await;
             Err(error.into())

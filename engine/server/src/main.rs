@@ -55,6 +55,9 @@ enum PackageCommand {
         /// Organisation name or slug; without it the package is shared with every organisation.
         #[arg(long)]
         org: Option<String>,
+        /// Move learners part-way through an older version onto this one (default: they finish on theirs).
+        #[arg(long)]
+        move_in_progress: bool,
     },
 }
 
@@ -143,8 +146,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Package(PackageCommand::Import { zip, org }) => {
-            import(&zip, org.as_deref(), &config).await
+        Command::Package(PackageCommand::Import {
+            zip,
+            org,
+            move_in_progress,
+        }) => {
+            let in_progress = if move_in_progress {
+                server::import::InProgress::MoveToNewVersion
+            } else {
+                server::import::InProgress::FinishOnTheirVersion
+            };
+            import(&zip, org.as_deref(), in_progress, &config).await
         }
         Command::Package(PackageCommand::Validate { .. }) => {
             unreachable!("validate runs before the configuration is loaded")
@@ -312,7 +324,12 @@ fn print_report(name: &str, report: &package::Report) {
     println!("{errors} error(s), {warnings} warning(s): {verdict}");
 }
 
-async fn import(zip: &std::path::Path, org: Option<&str>, config: &Config) -> anyhow::Result<()> {
+async fn import(
+    zip: &std::path::Path,
+    org: Option<&str>,
+    in_progress: server::import::InProgress,
+    config: &Config,
+) -> anyhow::Result<()> {
     let store = server::serve::open_store(config).await?;
     let state = server::serve::app_state(config, store.clone())?;
     let organisation_id = match org {
@@ -325,6 +342,7 @@ async fn import(zip: &std::path::Path, org: Option<&str>, config: &Config) -> an
         organisation_id,
         created_by: None,
         limits: config.package_limits(),
+        in_progress,
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -339,6 +357,12 @@ async fn import(zip: &std::path::Path, org: Option<&str>, config: &Config) -> an
                 "imported \"{}\" ({}) as version {} of package {}: {} files, {} new to the store",
                 v.title, v.standard, v.version_no, v.package_id, v.n_files, imported.n_new_blobs
             );
+            if imported.n_moved_attempts > 0 {
+                println!(
+                    "{} attempts in progress moved to this version",
+                    imported.n_moved_attempts
+                );
+            }
             Ok(())
         }
         Err(server::import::ImportError::Invalid(report)) => {

@@ -55,6 +55,7 @@ pub async fn upload_package(
     };
     let actor = Actor::User(Box::new(user.clone()));
     let mut requested_org: Option<i64> = None;
+    let mut in_progress = crate::import::InProgress::FinishOnTheirVersion;
     let temp_dir = state.content_dir.join("tmp");
     if let Err(error) = std::fs::create_dir_all(&temp_dir) {
         tracing::error!(%error, "cannot create the upload folder");
@@ -85,6 +86,13 @@ pub async fn upload_package(
                 let text = field.text().await.unwrap_or_default();
                 requested_org = text.trim().parse().ok();
             }
+            Some("in_progress") => {
+                let choice = field.text().await.unwrap_or_default();
+                in_progress = match choice.trim() {
+                    "move" => crate::import::InProgress::MoveToNewVersion,
+                    _ => crate::import::InProgress::FinishOnTheirVersion,
+                };
+            }
             Some("package") => {
                 let file_name = field.file_name().unwrap_or("package.zip").to_owned();
                 match save_field(field, &temp_dir).await {
@@ -111,12 +119,27 @@ pub async fn upload_package(
         organisation_id,
         created_by: Some(user.id),
         limits: state.package_limits.clone(),
+        in_progress,
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     match import_package(state.accounts.store(), &state.blobs, request, now).await {
         Ok(imported) => {
+            let what = format!(
+                "{} version {}",
+                imported.version.title, imported.version.version_no
+            );
+            state
+                .accounts
+                .record(
+                    &actor,
+                    organisation_id,
+                    "package.import",
+                    &what,
+                    auth.client_ip.clone(),
+                )
+                .await;
             let target = web::api::ssr::with_added("/admin/packages", &imported.version.title);
             tracing::info!(
                 package = imported.version.package_id,

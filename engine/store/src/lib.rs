@@ -533,6 +533,87 @@ impl Store {
             .map_err(StoreError::from))
     }
 
+    // ----- registrations and attempts -----
+
+    /// The learner's registration on a package, created on first use.
+    pub async fn register(&self, package_id: i64, user_id: i64, now: i64) -> Result<Registration> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO registrations (package_id, user_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (package_id, user_id) DO NOTHING",
+            )
+            .bind(package_id)
+            .bind(user_id)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            sqlx::query_as("SELECT id, package_id, user_id, created_at FROM registrations WHERE package_id = $1 AND user_id = $2")
+                .bind(package_id)
+                .bind(user_id)
+                .fetch_one(pool)
+                .await
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Starts the next attempt of a registration on a given package version.
+    pub async fn start_attempt(
+        &self,
+        registration_id: i64,
+        version_id: i64,
+        now: i64,
+    ) -> Result<Attempt> {
+        const SQL: &str = "INSERT INTO attempts (registration_id, version_id, number, status, started_at)
+                           VALUES ($1, $2, (SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE registration_id = $1),
+                                   'in_progress', $3)
+                           RETURNING id, registration_id, version_id, number, status, started_at, ended_at";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(registration_id)
+            .bind(version_id)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn attempts(&self, registration_id: i64) -> Result<Vec<Attempt>> {
+        const SQL: &str =
+            "SELECT id, registration_id, version_id, number, status, started_at, ended_at
+                           FROM attempts WHERE registration_id = $1 ORDER BY number";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(registration_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// Moves every in-progress attempt on older versions of `package_id` to `version_id`; returns how many.
+    pub async fn move_in_progress_attempts(&self, package_id: i64, version_id: i64) -> Result<u64> {
+        const SQL: &str = "UPDATE attempts SET version_id = $2
+                           WHERE status = 'in_progress' AND version_id <> $2
+                           AND registration_id IN (SELECT id FROM registrations WHERE package_id = $1)";
+        let moved = with_pool!(self, pool => sqlx::query(SQL)
+            .bind(package_id)
+            .bind(version_id)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(moved)
+    }
+
+    /// In-progress attempts per version of a package: `(version_id, count)`.
+    pub async fn in_progress_by_version(&self, package_id: i64) -> Result<Vec<(i64, i64)>> {
+        const SQL: &str = "SELECT a.version_id, count(*) FROM attempts a
+                           JOIN registrations r ON r.id = a.registration_id
+                           WHERE r.package_id = $1 AND a.status = 'in_progress'
+                           GROUP BY a.version_id ORDER BY a.version_id";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(package_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
     // ----- audit log -----
 
     pub async fn append_audit(&self, entry: &NewAuditEntry) -> Result<()> {

@@ -162,3 +162,23 @@ pub struct PackageFile {
     pub sha256: String,
     pub size: i64,
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Registration {
+    pub id: i64,
+    pub package_id: i64,
+    pub user_id: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Attempt {
+    pub id: i64,
+    pub registration_id: i64,
+    pub version_id: i64,
+    pub number: i64,
+    /// `in_progress`, `completed` or `abandoned`.
+    pub status: String,
+    pub started_at: i64,
+    pub ended_at: Option<i64>,
+}

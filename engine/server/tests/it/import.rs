@@ -1,7 +1,7 @@
 //! Package import into the blob store and the database, on both backends.
 
 use package::Limits;
-use server::import::{BlobStore, ImportError, ImportRequest, import_package};
+use server::import::{BlobStore, ImportError, ImportRequest, InProgress, import_package};
 use store::Store;
 
 use crate::support::{test_state, write_zip};
@@ -10,6 +10,7 @@ store::contract_tests!(
     import_stores_files_once_and_versions_packages,
     a_refused_import_leaves_nothing_behind,
     the_content_origin_serves_package_files_by_signed_path,
+    new_versions_keep_registrations_and_pin_or_move_attempts_as_asked,
 );
 
 const MANIFEST_2004: &str = r#"<manifest identifier="com.example.m1" xml:base="course/"
@@ -42,6 +43,7 @@ fn request(zip: &std::path::Path) -> ImportRequest<'_> {
         organisation_id: None,
         created_by: None,
         limits: Limits::default(),
+        in_progress: InProgress::FinishOnTheirVersion,
     }
 }
 
@@ -225,4 +227,85 @@ async fn the_content_origin_serves_package_files_by_signed_path(store: &Store) {
         .await
         .unwrap();
     assert_eq!(expired.status(), StatusCode::FORBIDDEN);
+}
+
+async fn new_versions_keep_registrations_and_pin_or_move_attempts_as_asked(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = BlobStore::new(&dir.path().join("content"));
+    let zip = dir.path().join("m1.zip");
+    write_zip(
+        &zip,
+        &[
+            ("imsmanifest.xml", MANIFEST_2004),
+            ("course/one.html", "1"),
+            ("course/two.html", "2"),
+            ("course/shared.js", "//"),
+        ],
+    );
+    let v1 = import_package(store, &blobs, request(&zip), 100)
+        .await
+        .unwrap()
+        .version;
+    let learner = store
+        .create_user(
+            &store::NewUser {
+                organisation_id: None,
+                email: "l@nhs.example".into(),
+                display_name: "L".into(),
+                password_hash: None,
+                roles: vec!["cert_analyst".into()],
+            },
+            100,
+        )
+        .await
+        .unwrap();
+    let registration = store
+        .register(v1.package_id, learner.id, 101)
+        .await
+        .unwrap();
+    let attempt = store
+        .start_attempt(registration.id, v1.id, 102)
+        .await
+        .unwrap();
+    assert_eq!(
+        (attempt.number, attempt.status.as_str()),
+        (1, "in_progress")
+    );
+
+    // Default: the learner finishes on the version they started.
+    let v2 = import_package(store, &blobs, request(&zip), 200)
+        .await
+        .unwrap();
+    assert_eq!(v2.n_moved_attempts, 0);
+    assert_eq!(
+        store
+            .register(v1.package_id, learner.id, 201)
+            .await
+            .unwrap(),
+        registration,
+        "the registration is kept"
+    );
+    assert_eq!(
+        store.attempts(registration.id).await.unwrap()[0].version_id,
+        v1.id
+    );
+    assert_eq!(
+        store.in_progress_by_version(v1.package_id).await.unwrap(),
+        [(v1.id, 1)]
+    );
+
+    // Asked to move: in-progress attempts continue on the newest version.
+    let mut moving = request(&zip);
+    moving.in_progress = InProgress::MoveToNewVersion;
+    let v3 = import_package(store, &blobs, moving, 300).await.unwrap();
+    assert_eq!(v3.n_moved_attempts, 1);
+    assert_eq!(
+        store.attempts(registration.id).await.unwrap()[0].version_id,
+        v3.version.id
+    );
+    let next = store
+        .start_attempt(registration.id, v3.version.id, 301)
+        .await
+        .unwrap();
+    assert_eq!(next.number, 2);
 }
