@@ -10,7 +10,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 const N_PAGES: usize = 3000;
-const N_MEDIA: usize = 10;
+
+/// Ten 19 MiB media files make the 200 MB package; `BENCH_MEDIA_FILES=52` makes a 1 GB one.
+fn n_media() -> usize {
+    std::env::var("BENCH_MEDIA_FILES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10)
+}
 const MEDIA_BYTES: usize = 19 * 1024 * 1024;
 
 fn pseudo_random(n: usize, mut state: u64) -> Vec<u8> {
@@ -30,7 +37,7 @@ fn build_package(path: &Path) -> Result<u64> {
     for i in 0..N_PAGES {
         files.push_str(&format!("<file href=\"pages/p{i}.html\"/>"));
     }
-    for i in 0..N_MEDIA {
+    for i in 0..n_media() {
         files.push_str(&format!("<file href=\"media/v{i}.mp4\"/>"));
     }
     let manifest = format!(
@@ -53,7 +60,7 @@ fn build_package(path: &Path) -> Result<u64> {
     }
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for i in 0..N_MEDIA {
+    for i in 0..n_media() {
         writer.start_file(format!("media/v{i}.mp4"), stored)?;
         writer.write_all(&pseudo_random(MEDIA_BYTES, 0x1234_5678 + i as u64))?;
     }
@@ -90,7 +97,7 @@ pub fn bench_import(root: &Path) -> Result<()> {
     let size = build_package(&zip)?;
     println!(
         "package: {} files, {:.0} MB zip",
-        N_PAGES + N_MEDIA + 1,
+        N_PAGES + n_media() + 1,
         size as f64 / 1e6
     );
 
@@ -110,8 +117,17 @@ pub fn bench_import(root: &Path) -> Result<()> {
             .arg("-d")
             .arg(work.join("unzipped")),
     )?;
+    let stored = Command::new("du")
+        .arg("-sm")
+        .arg(work.join("data/content/blobs"))
+        .output()?;
+    let stored = String::from_utf8_lossy(&stored.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or("?")
+        .to_owned();
     println!(
-        "rampart package import: {import_s:.2} s, peak RSS {} MiB",
+        "rampart package import: {import_s:.2} s, peak RSS {} MiB, {stored} MiB stored as blobs",
         import_rss / 1024
     );
     println!(

@@ -57,6 +57,8 @@ pub struct Manifest {
     pub standard: Standard,
     pub schema: Option<String>,
     pub schema_version: Option<String>,
+    /// The manifest's `<metadata>` whole (LOM, `adlcp:location` …).
+    pub metadata: Option<XmlFragment>,
     /// `xml:base` of the manifest element.
     pub base: Option<String>,
     pub default_organization: Option<String>,
@@ -149,6 +151,8 @@ pub struct Resource {
     pub base: Option<String>,
     pub files: Vec<FileRef>,
     pub dependencies: Vec<String>,
+    /// `<metadata>` and any other element besides files and dependencies, kept verbatim.
+    pub extensions: Vec<XmlFragment>,
     pub position: Position,
 }
 
@@ -459,6 +463,7 @@ impl ManifestReader<'_> {
             standard,
             schema,
             schema_version,
+            metadata: metadata.map(|m| self.fragment(m)),
             base: root.xml_base().map(str::to_owned),
             default_organization,
             organizations,
@@ -620,7 +625,7 @@ impl ManifestReader<'_> {
         let extensions = element
             .children
             .iter()
-            .filter(|c| !matches!(c.local.as_str(), "title" | "item" | "metadata"))
+            .filter(|c| !matches!(c.local.as_str(), "title" | "item"))
             .filter(|c| {
                 !(is_adlcp(c) && known_adlcp.contains(&c.local.to_ascii_lowercase().as_str()))
             })
@@ -748,6 +753,12 @@ impl ManifestReader<'_> {
             dependencies: element
                 .children_named("dependency")
                 .filter_map(|d| d.attr("identifierref").map(str::to_owned))
+                .collect(),
+            extensions: element
+                .children
+                .iter()
+                .filter(|c| !matches!(c.local.as_str(), "file" | "dependency"))
+                .map(|c| self.fragment(c))
                 .collect(),
             position: element.position,
         }

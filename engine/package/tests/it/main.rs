@@ -147,6 +147,7 @@ const SCORM12: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </organizations>
   <resources>
     <resource identifier="RES-1" type="webcontent" adlcp:scormtype="sco" href="index.html">
+      <metadata><lom xmlns="http://ltsc.ieee.org/xsd/LOM"><general><title>Passwords SCO</title></general></lom></metadata>
       <file href="index.html"/>
       <file href="media/intro.mp4"/>
     </resource>
@@ -232,6 +233,19 @@ fn scorm_1_2_package_with_extensions() {
     assert_eq!(item.data_from_lms.as_deref(), Some("hello & welcome"));
     assert_eq!(item.extensions.len(), 1, "the vendor element is kept");
     assert!(item.extensions[0].xml.contains("<vendor:extra"));
+    let resource = manifest.resource("RES-1").unwrap();
+    assert!(
+        resource.extensions[0].xml.contains("Passwords SCO"),
+        "resource metadata is kept whole"
+    );
+    assert!(
+        manifest
+            .metadata
+            .as_ref()
+            .unwrap()
+            .xml
+            .contains("<schemaversion>1.2</schemaversion>")
+    );
     assert_eq!(report.n_files, 3);
 }
 
