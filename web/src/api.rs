@@ -394,15 +394,9 @@ pub async fn list_packages() -> Result<Vec<PackageView>, AppError> {
         .visible_packages(&actor)
         .await
         .map_err(ssr::from_accounts)?;
-    let mut views = Vec::with_capacity(packages.len());
-    for p in packages {
-        let version = state
-            .accounts
-            .store()
-            .package_version(p.version_id)
-            .await
-            .map_err(|e| ssr::internal(e.into()))?;
-        views.push(PackageView {
+    let views = packages
+        .into_iter()
+        .map(|p| PackageView {
             id: p.id,
             title: p.title,
             standard: p.standard,
@@ -411,11 +405,11 @@ pub async fn list_packages() -> Result<Vec<PackageView>, AppError> {
             size: format!("{:.1} MB", p.total_bytes as f64 / 1_000_000.0),
             organisation: p.organisation_name,
             updated: ssr::format_time(p.updated_at),
-            preview_url: version
+            preview_url: p
                 .launch_path
                 .map(|path| (state.content_link)(p.version_id, user_id, &path)),
-        });
-    }
+        })
+        .collect();
     Ok(views)
 }
 

@@ -74,14 +74,15 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(
+    fn new(
+        severity: Severity,
         rule: Rule,
         file: &str,
         position: Option<Position>,
         message: String,
     ) -> Diagnostic {
         Diagnostic {
-            severity: Severity::Error,
+            severity,
             rule,
             file: file.to_owned(),
             position,
@@ -90,20 +91,22 @@ impl Diagnostic {
         }
     }
 
+    pub fn error(
+        rule: Rule,
+        file: &str,
+        position: Option<Position>,
+        message: String,
+    ) -> Diagnostic {
+        Diagnostic::new(Severity::Error, rule, file, position, message)
+    }
+
     pub fn warning(
         rule: Rule,
         file: &str,
         position: Option<Position>,
         message: String,
     ) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            rule,
-            file: file.to_owned(),
-            position,
-            message,
-            help: None,
-        }
+        Diagnostic::new(Severity::Warning, rule, file, position, message)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {

@@ -498,7 +498,7 @@ impl Store {
     /// (organisation-less) ones.
     pub async fn list_packages(&self, organisation_id: Option<i64>) -> Result<Vec<PackageSummary>> {
         const SQL: &str = "SELECT p.id, p.organisation_id, o.name AS organisation_name, p.identifier, p.title,
-                           v.id AS version_id, v.version_no, v.standard, v.n_files, v.total_bytes,
+                           v.id AS version_id, v.version_no, v.standard, v.launch_path, v.n_files, v.total_bytes,
                            v.created_at AS updated_at
                            FROM packages p
                            JOIN package_versions v ON v.package_id = p.id

@@ -120,6 +120,7 @@ pub struct PackageSummary {
     pub version_id: i64,
     pub version_no: i64,
     pub standard: String,
+    pub launch_path: Option<String>,
     pub n_files: i64,
     pub total_bytes: i64,
     pub updated_at: i64,
