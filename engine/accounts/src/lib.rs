@@ -17,7 +17,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use store::{NewAuditEntry, NewSession, NewUser, Store, StoreError, Throttle};
+use store::{NewAuditEntry, NewSession, NewUser, Store, StoreError};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AccountsError;
@@ -192,6 +192,8 @@ struct Inner {
     config: AccountsConfig,
     clock: Arc<dyn Clock>,
     setup_complete: AtomicBool,
+    /// Bounds how many argon2 checks run at once (each takes ~19 MiB and tens of milliseconds).
+    hashing: tokio::sync::Semaphore,
     /// A real argon2 hash of a random password, verified against when the account does not exist so that
     /// a wrong email takes as long as a wrong password.
     dummy_hash: String,
@@ -212,6 +214,7 @@ impl Accounts {
                 config,
                 clock,
                 setup_complete: AtomicBool::new(false),
+                hashing: tokio::sync::Semaphore::new(4),
                 dummy_hash,
             }),
         }
@@ -291,26 +294,43 @@ impl Accounts {
         client_ip: ClientIp,
     ) -> Result<SignedIn> {
         let email = normalise_email(email);
-        let account_key = format!("account:{email}");
-        let ip_key = client_ip.as_ref().map(|ip| format!("ip:{ip}"));
         let now = self.now();
-        for key in std::iter::once(&account_key).chain(ip_key.as_ref()) {
-            if let Some(throttle) = self.inner.store.throttle(key).await?
-                && throttle.locked_until > now
-            {
-                self.audit(
-                    None,
-                    None,
-                    "sign_in.throttled",
-                    Some(&email),
-                    key,
-                    client_ip.clone(),
-                )
-                .await;
-                return Err(AccountsError::Throttled {
-                    retry_after_secs: throttle.locked_until - now,
-                });
+        let config = &self.inner.config;
+        let mut keys = vec![(format!("account:{email}"), config.max_failures_per_account)];
+        if let Some(ip) = &client_ip {
+            keys.push((format!("ip:{ip}"), config.max_failures_per_ip));
+        }
+        // Every attempt is counted *before* the password is checked, atomically, so a burst of parallel
+        // guesses cannot all slip past the limit; a successful one is taken back afterwards.
+        let mut refused: Option<i64> = None;
+        for (key, max) in &keys {
+            let throttle = self
+                .inner
+                .store
+                .reserve_sign_in_attempt(key, now, config.throttle_window_secs)
+                .await?;
+            if throttle.locked_until > now {
+                refused = Some(refused.unwrap_or(0).max(throttle.locked_until - now));
+            } else if throttle.failures > *max {
+                refused = Some(refused.unwrap_or(0).max(config.lockout_secs));
             }
+        }
+        if let Some(retry_after_secs) = refused {
+            let what = keys
+                .iter()
+                .map(|(k, _)| k.split(':').next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(",");
+            self.audit(
+                None,
+                None,
+                "sign_in.throttled",
+                Some(&email),
+                &what,
+                client_ip.clone(),
+            )
+            .await;
+            return Err(AccountsError::Throttled { retry_after_secs });
         }
 
         let user = match self.inner.store.user_by_email(&email).await {
@@ -319,13 +339,18 @@ impl Accounts {
             Err(other) => return Err(other.into()),
         };
         let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = verify_password(
-            password,
-            stored_hash.as_deref().unwrap_or(&self.inner.dummy_hash),
-        ) && stored_hash.is_some();
+        let checked_hash = stored_hash
+            .clone()
+            .unwrap_or_else(|| self.inner.dummy_hash.clone());
+        let password_ok =
+            self.verify_off_thread(password, checked_hash).await? && stored_hash.is_some();
         match user {
             Some(user) if password_ok && !user.disabled => {
-                self.inner.store.clear_throttle(&account_key).await?;
+                let (account_key, _) = &keys[0];
+                self.inner.store.clear_throttle(account_key).await?;
+                for (key, _) in &keys[1..] {
+                    self.inner.store.release_sign_in_attempt(key).await?;
+                }
                 self.audit(
                     Some(user.id),
                     user.organisation_id,
@@ -338,16 +363,18 @@ impl Accounts {
                 self.start_session(user, client_ip).await
             }
             user => {
-                let limits = [
-                    (
-                        Some(account_key),
-                        self.inner.config.max_failures_per_account,
-                    ),
-                    (ip_key, self.inner.config.max_failures_per_ip),
-                ];
-                for (key, max) in limits {
-                    if let Some(key) = key {
-                        self.record_failure(&key, max, now).await?;
+                for (key, max) in &keys {
+                    if let Some(throttle) = self.inner.store.throttle(key).await?
+                        && throttle.failures >= *max
+                    {
+                        self.inner
+                            .store
+                            .lock_sign_in(key, now + config.lockout_secs)
+                            .await?;
+                        tracing::warn!(
+                            throttle = key.split(':').next().unwrap_or(""),
+                            "sign-in locked after repeated failures"
+                        );
                     }
                 }
                 let organisation_id = user.and_then(|u| u.organisation_id);
@@ -365,31 +392,17 @@ impl Accounts {
         }
     }
 
-    async fn record_failure(&self, key: &str, max_failures: i64, now: i64) -> Result<()> {
-        let config = &self.inner.config;
-        let previous = self.inner.store.throttle(key).await?.unwrap_or_default();
-        let in_window = now - previous.window_started_at < config.throttle_window_secs;
-        let mut next = if in_window {
-            Throttle {
-                failures: previous.failures + 1,
-                ..previous
-            }
-        } else {
-            Throttle {
-                failures: 1,
-                window_started_at: now,
-                locked_until: 0,
-            }
-        };
-        if next.failures >= max_failures {
-            next.locked_until = now + config.lockout_secs;
-            tracing::warn!(
-                throttle = key.split(':').next().unwrap_or(""),
-                "sign-in locked after repeated failures"
-            );
-        }
-        self.inner.store.put_throttle(key, &next).await?;
-        Ok(())
+    /// Argon2 is deliberately slow and memory-hungry: run it on the blocking pool, a few at a time, so a
+    /// flood of sign-ins cannot stall the async workers or exhaust memory.
+    async fn verify_off_thread(&self, password: &str, phc: String) -> Result<bool> {
+        let _permit =
+            self.inner.hashing.acquire().await.map_err(|_| {
+                AccountsError::Internal("the password checker has shut down".into())
+            })?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+            .await
+            .map_err(|e| AccountsError::Internal(format!("password check failed: {e}")))
     }
 
     async fn start_session(&self, user: User, client_ip: ClientIp) -> Result<SignedIn> {

@@ -400,6 +400,55 @@ impl Store {
         Ok(())
     }
 
+    /// Counts one more sign-in attempt against `key` in a single statement (so concurrent attempts cannot
+    /// overwrite each other's count), starting a new window when the old one is over. Returns the state
+    /// after counting.
+    pub async fn reserve_sign_in_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<Throttle> {
+        const SQL: &str = "INSERT INTO sign_in_throttle (throttle_key, failures, window_started_at, locked_until)
+                           VALUES ($1, 1, $2, 0)
+                           ON CONFLICT (throttle_key) DO UPDATE SET
+                             failures = CASE WHEN $2 - sign_in_throttle.window_started_at >= $3 THEN 1
+                                             ELSE sign_in_throttle.failures + 1 END,
+                             window_started_at = CASE WHEN $2 - sign_in_throttle.window_started_at >= $3 THEN $2
+                                                      ELSE sign_in_throttle.window_started_at END
+                           RETURNING failures, window_started_at, locked_until";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(key)
+            .bind(now)
+            .bind(window_secs)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// Takes back one reserved attempt (it succeeded, so it was no failure).
+    pub async fn release_sign_in_attempt(&self, key: &str) -> Result<()> {
+        with_pool!(self, pool => sqlx::query(
+            "UPDATE sign_in_throttle SET failures = failures - 1 WHERE throttle_key = $1 AND failures > 0")
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Locks `key` until `until` (at least: an existing longer lock stays).
+    pub async fn lock_sign_in(&self, key: &str, until: i64) -> Result<()> {
+        with_pool!(self, pool => sqlx::query(
+            "UPDATE sign_in_throttle SET locked_until = $2 WHERE throttle_key = $1 AND locked_until < $2")
+            .bind(key)
+            .bind(until)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
     pub async fn clear_throttle(&self, key: &str) -> Result<()> {
         with_pool!(self, pool => sqlx::query("DELETE FROM sign_in_throttle WHERE throttle_key = $1")
             .bind(key)

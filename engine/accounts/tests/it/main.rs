@@ -13,6 +13,7 @@ store::contract_tests!(
     sign_in_accepts_the_right_password_only,
     sign_in_is_throttled_per_account,
     sign_in_is_throttled_per_ip,
+    parallel_guesses_cannot_outrun_the_limit,
     sessions_end_when_idle_and_at_the_absolute_limit,
     sign_out_ends_the_session,
     organisation_admins_stay_inside_their_organisation,
@@ -367,4 +368,42 @@ async fn audit_log_records_what_happened(store: &Store) {
             .all(|e| !e.detail.contains(PASSWORD) && !e.detail.contains("wrong"))
     );
     assert_eq!(entries[0].client_ip.as_deref(), Some("192.0.2.7"));
+}
+
+async fn parallel_guesses_cannot_outrun_the_limit(store: &Store) {
+    let (accounts, _) = accounts(store);
+    with_org_and_learner(&accounts).await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..30 {
+        let accounts = accounts.clone();
+        guesses.spawn(async move {
+            accounts
+                .sign_in(
+                    "nurse@leeds.nhs.uk",
+                    &format!("guess {n}"),
+                    ip(60 + (n % 3) as u8),
+                )
+                .await
+        });
+    }
+    let mut n_checked = 0;
+    while let Some(result) = guesses.join_next().await {
+        match result.unwrap() {
+            Err(AccountsError::InvalidCredentials) => n_checked += 1,
+            Err(AccountsError::Throttled { .. }) => {}
+            other => panic!("unexpected {:?}", other.map(|s| s.user.email)),
+        }
+    }
+    assert!(
+        n_checked <= 5,
+        "only the allowed 5 passwords were checked, not {n_checked}"
+    );
+    let locked = accounts
+        .sign_in("nurse@leeds.nhs.uk", PASSWORD, ip(99))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(locked, AccountsError::Throttled { .. }),
+        "{locked:?}"
+    );
 }
