@@ -833,8 +833,14 @@ pub mod ssr {
 
     /// Only local paths are followed after sign-in, so a crafted link cannot bounce people elsewhere.
     pub fn safe_next(next: &str) -> &str {
-        let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-        if local && next != "/sign-in" {
+        // Printable ASCII only: browsers drop tabs and newlines inside URLs, so `/\t/evil` would become
+        // `//evil`; and a control character cannot go into a Location header at all.
+        let printable = next.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        let bytes = next.as_bytes();
+        let local = bytes.first() == Some(&b'/')
+            && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+            && !next.contains('\\');
+        if printable && local && next != "/sign-in" {
             next
         } else {
             "/dashboard"
@@ -850,6 +856,9 @@ pub mod ssr {
             assert_eq!(super::safe_next("https://evil.example"), "/dashboard");
             assert_eq!(super::safe_next("/\\evil.example"), "/dashboard");
             assert_eq!(super::safe_next(""), "/dashboard");
+            assert_eq!(super::safe_next("/\t/evil.example"), "/dashboard");
+            assert_eq!(super::safe_next("/\r\nSet-Cookie: x=y"), "/dashboard");
+            assert_eq!(super::safe_next("/admin users"), "/dashboard");
         }
     }
 }

@@ -11,6 +11,10 @@ use crate::diagnostic::{Diagnostic, Position, Rule};
 /// How deep elements may nest before the document is refused (real manifests stay under 20).
 pub const MAX_DEPTH: usize = 64;
 
+/// How many elements a manifest may have: large real courses have a few thousand; the cap keeps a
+/// small but dense manifest from costing gigabytes as a tree.
+pub const MAX_ELEMENTS: usize = 200_000;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Element {
     /// Namespace URI, empty when none.
@@ -102,6 +106,7 @@ pub fn parse(text: &str, file: &str) -> Result<Element, Diagnostic> {
     let mut reader = NsReader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut stack: Vec<Element> = Vec::new();
+    let mut n_elements = 0usize;
     let fail = |rule: Rule, offset: usize, message: String| {
         Diagnostic::error(rule, file, Some(index.position(text, offset)), message)
     };
@@ -135,6 +140,14 @@ pub fn parse(text: &str, file: &str) -> Result<Element, Diagnostic> {
                 ));
             }
             Event::Start(start) | Event::Empty(start) => {
+                n_elements += 1;
+                if n_elements > MAX_ELEMENTS {
+                    return Err(fail(
+                        Rule::ManifestTooLarge,
+                        offset_before,
+                        format!("{file} has more than {MAX_ELEMENTS} elements"),
+                    ));
+                }
                 if stack.len() >= MAX_DEPTH {
                     return Err(fail(
                         Rule::TooDeep,

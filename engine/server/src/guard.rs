@@ -87,13 +87,18 @@ pub async fn authenticate(
             .build(state.cookies.csrf_name(), csrf_id, 24 * 3600);
         append_cookie(&mut response, &cookie);
     }
-    if session_ended {
-        append_cookie(
-            &mut response,
-            &state
-                .cookies
-                .build(state.cookies.session_name(), String::new(), 0),
-        );
+    // A dead session cookie is cleared, unless this very response signs the person in again.
+    let session_prefix = format!("{}=", state.cookies.session_name());
+    let signs_in = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(session_prefix.as_bytes()));
+    if session_ended && !signs_in {
+        let cleared = state
+            .cookies
+            .build(state.cookies.session_name(), String::new(), 0);
+        append_cookie(&mut response, &cleared);
     }
     response
 }

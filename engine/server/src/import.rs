@@ -79,6 +79,10 @@ pub async fn import_package(
     request: ImportRequest<'_>,
     now: i64,
 ) -> Result<Imported, ImportError> {
+    // One import at a time in this process: a failing import removes the blobs it created, which must
+    // not be blobs a concurrent import found already present and has not yet committed references to.
+    static IMPORT_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = IMPORT_LOCK.lock().await;
     let zip = request.zip.to_path_buf();
     let blob_store = blobs.clone();
     let limits = request.limits.clone();

@@ -54,6 +54,10 @@ pub async fn upload_package(
         );
     };
     let actor = Actor::User(Box::new(user.clone()));
+    // Refuse people who may not upload before reading a byte of the body.
+    if let Err(error) = state.accounts.upload_target(&actor, None) {
+        return fail(json, StatusCode::FORBIDDEN, error.to_string());
+    }
     let mut requested_org: Option<i64> = None;
     let mut in_progress = crate::import::InProgress::FinishOnTheirVersion;
     let temp_dir = state.content_dir.join("tmp");
@@ -83,11 +87,11 @@ pub async fn upload_package(
         };
         match field.name() {
             Some("organisation_id") => {
-                let text = field.text().await.unwrap_or_default();
+                let text = small_text(field).await;
                 requested_org = text.trim().parse().ok();
             }
             Some("in_progress") => {
-                let choice = field.text().await.unwrap_or_default();
+                let choice = small_text(field).await;
                 in_progress = match choice.trim() {
                     "move" => crate::import::InProgress::MoveToNewVersion,
                     _ => crate::import::InProgress::FinishOnTheirVersion,
@@ -186,6 +190,18 @@ pub async fn upload_package(
             )
         }
     }
+}
+
+/// A short form field (an id, a choice), read up to 64 bytes so a huge one cannot fill memory.
+async fn small_text(mut field: axum::extract::multipart::Field<'_>) -> String {
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = field.chunk().await {
+        bytes.extend_from_slice(&chunk[..chunk.len().min(64 - bytes.len().min(64))]);
+        if bytes.len() >= 64 {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Streams one multipart field to a temporary file.

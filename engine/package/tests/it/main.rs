@@ -424,6 +424,10 @@ fn hostile_xml_is_refused() {
         "</x>".repeat(100)
     );
     let malformed = SCORM12.replace("</organization>", "</organisation>");
+    let dense = format!(
+        "<manifest identifier=\"m\">{}</manifest>",
+        "<a/>".repeat(250_000)
+    );
     let latin1 = b"<manifest identifier=\"m\"><title>caf\xe9</title></manifest>".to_vec();
     for (bytes, rule) in [
         (dtd.into_bytes(), Rule::DtdNotAllowed),
@@ -431,6 +435,7 @@ fn hostile_xml_is_refused() {
         (deep.into_bytes(), Rule::TooDeep),
         (malformed.into_bytes(), Rule::MalformedXml),
         (latin1, Rule::Encoding),
+        (dense.into_bytes(), Rule::ManifestTooLarge),
     ] {
         let report = check_manifest(&bytes);
         assert!(!report.valid);

@@ -172,6 +172,32 @@ async fn expired_sessions_redirect_with_a_notice_and_clear_the_cookie(store: &St
         "{}",
         notice.body
     );
+
+    // Signing in again while the browser still sends the dead cookie must leave the new one in place.
+    let mut stale = app.fork_without_cookies();
+    let token = stale.csrf_token().await;
+    stale.put_cookie("rampart_session", "a-dead-session-token");
+    let fields = [
+        ("email", "ada@nhs.example"),
+        ("password", PASSWORD),
+        ("next", "/dashboard"),
+    ];
+    let again = stale.post_form("/api/sign_in", &fields, Some(&token)).await;
+    assert_eq!(again.status, StatusCode::FOUND, "{}", again.body);
+    let set: Vec<&str> = again
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let cleared = set
+        .iter()
+        .any(|c| c.starts_with("rampart_session=") && c.contains("Max-Age=0"));
+    assert!(
+        !cleared,
+        "the new session cookie must not be cleared: {set:?}"
+    );
+    assert_eq!(stale.get("/dashboard").await.status, StatusCode::OK);
 }
 
 async fn wrong_passwords_are_refused_then_throttled(store: &Store) {

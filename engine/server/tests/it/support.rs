@@ -90,6 +90,11 @@ impl TestApp {
         app
     }
 
+    /// Puts a cookie back, as a browser that missed its removal would still send it.
+    pub fn put_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
     /// Another browser: same server and clock, no cookies.
     pub fn fork_without_cookies(&self) -> TestApp {
         TestApp {
