@@ -2,7 +2,7 @@
 // sees their dashboard; hydration is proven by reactive controls that change without a page load.
 // Run by engine/server/tests/it/browser.rs against a fresh server (RAMPART_URL). Debian's chromium only.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -19,6 +19,21 @@ const browser = await chromium.launch({
 });
 
 let step = 'start';
+
+// axe-core checks each page against WCAG 2.0–2.2 A and AA. It is injected through the DevTools
+// protocol, which the page's Content-Security-Policy does not govern, so the CSP stays on.
+const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+const accessibilityProblems = [];
+async function checkAccessibility(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+  }));
+  console.log(`[axe] ${name}: ${result.passes.length} rules passed, ${result.violations.length} violated`);
+  for (const v of result.violations) {
+    accessibilityProblems.push(`${name}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+}
 const problems = [];
 function check(name) { step = name; console.log(`[step] ${name}`); }
 
@@ -38,6 +53,7 @@ try {
   await page.goto(base + '/');
   assert.equal(new URL(page.url()).pathname, '/setup');
   await hydrated();
+  await checkAccessibility(page, 'setup');
   await page.getByLabel('Full name').fill('Ada Admin');
   await page.getByLabel('Email address').fill('ada@nhs.example');
   await page.getByLabel('Password').fill(PASSWORD);
@@ -56,6 +72,7 @@ try {
   await page.getByLabel('Name', { exact: true }).fill('Leeds Teaching Hospitals NHS Trust');
   await page.getByRole('button', { name: 'Add organisation' }).click();
   await page.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+  await checkAccessibility(page, 'organisations with an error');
 
   check('the admin adds a learner');
   await page.getByRole('link', { name: 'Users' }).click();
@@ -69,6 +86,7 @@ try {
   await page.getByRole('status').filter({ hasText: 'Nia Nurse was added' }).waitFor();
   await page.reload();
   await page.getByRole('rowheader', { name: 'Nia Nurse' }).waitFor();
+  await checkAccessibility(page, 'users');
 
   check('the users filter works in the browser without a page load');
   await hydrated();
@@ -89,6 +107,7 @@ try {
   assert.equal(uploadAccept, 'application/json', 'the enhanced upload (with progress) was used');
   await page.getByRole('status').filter({ hasText: 'Course was imported.' }).waitFor();
   await page.getByRole('rowheader', { name: 'Course' }).waitFor();
+  await checkAccessibility(page, 'packages');
   const [preview] = await Promise.all([
     context.waitForEvent('page'),
     page.getByRole('link', { name: 'Preview Course (opens in a new tab)' }).click(),
@@ -126,6 +145,7 @@ try {
   await page.waitForURL('**/dashboard');
   await page.getByRole('heading', { level: 1, name: 'Welcome, Nia Nurse' }).waitFor();
   await page.getByText('Leeds Teaching Hospitals NHS Trust').waitFor();
+  await checkAccessibility(page, 'dashboard');
   assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'learners see no admin links');
 
   check('the mobile menu toggles in place');
@@ -144,6 +164,9 @@ try {
 
   check('no script errors and no CSP violations');
   assert.deepEqual(problems, []);
+
+  check('no WCAG 2.2 A/AA violations found by axe-core');
+  assert.deepEqual(accessibilityProblems, []);
   check('the learner cannot open admin pages');
   const forbidden = await page.goto(base + '/admin/users');
   assert.equal(forbidden.status(), 403);
