@@ -181,6 +181,11 @@ pub const MANIFEST: &str = r#"<manifest identifier="m" xmlns="http://www.imsproj
   <resources><resource identifier="R" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource></resources>
 </manifest>"#;
 
+/// `MANIFEST` with item I pointing at resource R9, which does not exist.
+pub fn manifest_with_unknown_resource() -> String {
+    MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\"")
+}
+
 #[test]
 fn package_validate_reports_and_sets_the_exit_status() {
     let dir = tempfile::tempdir().unwrap();
@@ -205,10 +210,7 @@ fn package_validate_reports_and_sets_the_exit_status() {
     write_zip(
         &bad,
         &[
-            (
-                "imsmanifest.xml",
-                &MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\""),
-            ),
+            ("imsmanifest.xml", &manifest_with_unknown_resource()),
             ("index.html", ""),
         ],
     );
@@ -289,10 +291,7 @@ fn package_import_adds_versions_and_refuses_bad_packages() {
     write_zip(
         &bad,
         &[
-            (
-                "imsmanifest.xml",
-                &MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\""),
-            ),
+            ("imsmanifest.xml", &manifest_with_unknown_resource()),
             ("index.html", ""),
         ],
     );

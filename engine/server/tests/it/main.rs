@@ -454,10 +454,7 @@ async fn admins_upload_packages_and_preview_them(store: &Store) {
     assert!(preview_path.ends_with("/index.html"), "{preview_path}");
 
     let bad = zip_bytes(&[
-        (
-            "imsmanifest.xml",
-            &cli::MANIFEST.replace("identifierref=\"R\"", "identifierref=\"R9\""),
-        ),
+        ("imsmanifest.xml", &cli::manifest_with_unknown_resource()),
         ("index.html", ""),
     ]);
     let refused = admin
