@@ -1,0 +1,1 @@
+//! Interaction response patterns.
