@@ -13,6 +13,7 @@
 mod data;
 mod errors;
 mod interaction;
+mod languages;
 mod scorm12;
 mod scorm2004;
 mod session;
