@@ -22,11 +22,11 @@ mod value;
 
 pub use data::{AttemptData, Comment, Interaction, Objective, Preferences, Score};
 pub use errors::{ErrorCode, error_string};
-pub use session::{Call, ReplayError, Session, SessionEnd, replay};
+pub use session::{Call, ReplayError, Session, SessionEnd, Summary, replay};
 pub use time::{
     format_iso_duration, format_scorm12_timespan, parse_iso_duration, parse_scorm12_timespan,
 };
-pub use value::values_equal;
+pub use value::{values_equal, values_equal_typed};
 
 use serde::{Deserialize, Serialize};
 

@@ -279,6 +279,17 @@ impl Session {
         truncate_chars(&text, 254)
     }
 
+    /// Status, score and time as the LMS reports them now (the manifest's thresholds applied).
+    pub fn summary(&self) -> Summary {
+        let model = Model {
+            context: &self.context,
+            data: &mut self.data.clone(),
+            entry: self.entry,
+            shared: &mut self.shared.clone(),
+        };
+        summarise(self.version, &model)
+    }
+
     /// How the session ended. Call after `terminate`; if the SCO never terminated (the browser went away),
     /// the session ends as the data stands, exactly as a terminate would have left it.
     pub fn finish(mut self) -> SessionEnd {
@@ -296,7 +307,17 @@ impl Session {
         };
         data.suspended = suspended;
         let shared_data_writes = std::mem::take(&mut data.shared_data_writes);
+        let summary = {
+            let model = Model {
+                context: &self.context,
+                data: &mut data.clone(),
+                entry: self.entry,
+                shared: &mut self.shared,
+            };
+            summarise(self.version, &model)
+        };
         SessionEnd {
+            summary,
             version: self.version,
             data,
             exit,
@@ -361,9 +382,73 @@ fn truncate_chars(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// What an LMS shows about an attempt: both standards' statuses mapped onto SCORM 2004's two.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// `completed`, `incomplete`, `not attempted` or `unknown`.
+    pub completion: String,
+    /// `passed`, `failed` or `unknown`.
+    pub success: String,
+    /// Score scaled to -1..=1 (SCORM 1.2 raw scores are read against min/max, default 0..100).
+    pub score_scaled: Option<f64>,
+    pub score_raw: Option<f64>,
+    /// Total time including the current session, in centiseconds.
+    pub total_time_cs: u64,
+}
+
+fn summarise(version: Version, model: &Model) -> Summary {
+    let data = &*model.data;
+    let (completion, success, score_scaled) = match version {
+        Version::Scorm2004 => (
+            scorm2004::completion_status(model),
+            scorm2004::success_status(model),
+            data.score_scaled(),
+        ),
+        Version::Scorm12 => {
+            let status = data.completion_status.as_deref().unwrap_or("not attempted");
+            let completion = match status {
+                "passed" | "completed" | "failed" => "completed",
+                "incomplete" | "browsed" => "incomplete",
+                _ => "not attempted",
+            };
+            let success = match status {
+                "passed" => "passed",
+                "failed" => "failed",
+                _ => "unknown",
+            };
+            let min = data
+                .score
+                .min
+                .as_deref()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let max = data
+                .score
+                .max
+                .as_deref()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(100.0);
+            let scaled = data
+                .score_raw()
+                .filter(|_| max > min)
+                .map(|raw| ((raw - min) / (max - min)).clamp(-1.0, 1.0));
+            (completion.to_owned(), success.to_owned(), scaled)
+        }
+    };
+    Summary {
+        completion,
+        success,
+        score_scaled,
+        score_raw: data.score_raw(),
+        total_time_cs: data.total_time_with_session_cs(),
+    }
+}
+
 /// How one session ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionEnd {
+    /// Status, score and total time after the session.
+    pub summary: Summary,
     pub version: Version,
     /// The attempt's data after the session: total time includes this session.
     pub data: AttemptData,
