@@ -70,6 +70,26 @@ const USER_SELECT_BY_EMAIL: &str = user_select!("WHERE u.email = $1");
 const USER_SELECT_LIST: &str =
     user_select!("WHERE $1 IS NULL OR u.organisation_id = $1 ORDER BY lower(u.display_name), u.id");
 
+/// The columns of an [`Attempt`].
+macro_rules! attempt_select {
+    () => {
+        "SELECT id, registration_id, version_id, number, status, started_at, ended_at, completion_status,
+                success_status, score_scaled, total_time_cs, last_item, updated_at FROM attempts"
+    };
+}
+
+/// A `SELECT` of [`ScoState`] columns followed by `$tail`.
+macro_rules! concat_sco {
+    ($tail:literal) => {
+        concat!(
+            "SELECT attempt_id, item_identifier, data, base_data, context, launch_no, n_calls, open, resume,
+                    completion_status, success_status, score_scaled, total_time_cs, launched_at, updated_at, revision
+             FROM sco_state",
+            $tail
+        )
+    };
+}
+
 /// Inserts a user and its roles inside an open transaction and evaluates to the new id.
 macro_rules! insert_user {
     ($tx:expr, $new:expr, $now:expr) => {{
@@ -615,7 +635,9 @@ impl Store {
         const SQL: &str = "INSERT INTO attempts (registration_id, version_id, number, status, started_at)
                            VALUES ($1, $2, (SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE registration_id = $1),
                                    'in_progress', $3)
-                           RETURNING id, registration_id, version_id, number, status, started_at, ended_at";
+                           RETURNING id, registration_id, version_id, number, status, started_at, ended_at,
+                                     completion_status, success_status, score_scaled, total_time_cs, last_item,
+                                     updated_at";
         with_pool!(self, pool => sqlx::query_as(SQL)
             .bind(registration_id)
             .bind(version_id)
@@ -626,9 +648,10 @@ impl Store {
     }
 
     pub async fn attempts(&self, registration_id: i64) -> Result<Vec<Attempt>> {
-        const SQL: &str =
-            "SELECT id, registration_id, version_id, number, status, started_at, ended_at
-                           FROM attempts WHERE registration_id = $1 ORDER BY number";
+        const SQL: &str = concat!(
+            attempt_select!(),
+            " WHERE registration_id = $1 ORDER BY number"
+        );
         with_pool!(self, pool => sqlx::query_as(SQL)
             .bind(registration_id)
             .fetch_all(pool)
@@ -661,6 +684,201 @@ impl Store {
             .fetch_all(pool)
             .await
             .map_err(StoreError::from))
+    }
+
+    pub async fn registration(&self, id: i64) -> Result<Registration> {
+        with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, package_id, user_id, created_at FROM registrations WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    pub async fn attempt(&self, id: i64) -> Result<Attempt> {
+        const SQL: &str = concat!(attempt_select!(), " WHERE id = $1");
+        with_pool!(self, pool => sqlx::query_as(SQL).bind(id).fetch_one(pool).await.map_err(StoreError::from))
+    }
+
+    /// A learner's registrations, each with its newest attempt (if any).
+    pub async fn registrations_of_user(&self, user_id: i64) -> Result<Vec<RegistrationProgress>> {
+        const SQL: &str = "SELECT r.id AS registration_id, r.package_id, a.id AS attempt_id, a.status AS attempt_status,
+                           a.completion_status, a.success_status, a.score_scaled, a.last_item, a.updated_at
+                           FROM registrations r
+                           LEFT JOIN attempts a ON a.registration_id = r.id
+                             AND a.number = (SELECT MAX(number) FROM attempts WHERE registration_id = r.id)
+                           WHERE r.user_id = $1 ORDER BY r.id";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    // ----- SCORM run-time -----
+
+    /// The run-time state of one SCO in one attempt, `None` before its first launch.
+    pub async fn sco_state(
+        &self,
+        attempt_id: i64,
+        item_identifier: &str,
+    ) -> Result<Option<ScoState>> {
+        const SQL: &str = concat_sco!(" WHERE attempt_id = $1 AND item_identifier = $2");
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(attempt_id)
+            .bind(item_identifier)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// Every SCO state of an attempt.
+    pub async fn sco_states(&self, attempt_id: i64) -> Result<Vec<ScoState>> {
+        const SQL: &str = concat_sco!(" WHERE attempt_id = $1 ORDER BY item_identifier");
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(attempt_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// The journal of one launch, in call order.
+    pub async fn runtime_commits(
+        &self,
+        attempt_id: i64,
+        item_identifier: &str,
+        launch_no: i64,
+    ) -> Result<Vec<RuntimeCommit>> {
+        const SQL: &str = "SELECT launch_no, seq, calls, is_final, received_at FROM runtime_commits
+                           WHERE attempt_id = $1 AND item_identifier = $2 AND launch_no = $3 ORDER BY seq";
+        with_pool!(self, pool => sqlx::query_as(SQL)
+            .bind(attempt_id)
+            .bind(item_identifier)
+            .bind(launch_no)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// The shared data stores (`adl.data`) of a registration: `(target id, store)`.
+    pub async fn shared_data(&self, registration_id: i64) -> Result<Vec<(String, String)>> {
+        with_pool!(self, pool => sqlx::query_as(
+            "SELECT target_id, store FROM adl_data WHERE registration_id = $1 ORDER BY target_id")
+            .bind(registration_id)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// Writes one run-time step in a single transaction: the SCO's state (only if it is still at
+    /// `expected_revision`), the journal row, shared data and the attempt's rollup. A concurrent writer or
+    /// a journal row that already exists is a [`StoreError::Conflict`] and nothing is written.
+    pub async fn write_sco(&self, write: &ScoWrite, now: i64) -> Result<ScoState> {
+        let state = &write.state;
+        let conflict = || StoreError::Conflict {
+            what: "a newer run-time state".into(),
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Both statements bind the same fifteen values; the update also names the revision it read.
+            macro_rules! bind_state {
+                ($query:expr) => {
+                    $query
+                        .bind(state.attempt_id)
+                        .bind(&state.item_identifier)
+                        .bind(&state.data)
+                        .bind(&state.base_data)
+                        .bind(&state.context)
+                        .bind(state.launch_no)
+                        .bind(state.n_calls)
+                        .bind(state.open)
+                        .bind(state.resume)
+                        .bind(&state.completion_status)
+                        .bind(&state.success_status)
+                        .bind(state.score_scaled)
+                        .bind(state.total_time_cs)
+                        .bind(state.launched_at)
+                        .bind(now)
+                };
+            }
+            let changed = match write.expected_revision {
+                None => bind_state!(sqlx::query(
+                    "INSERT INTO sco_state (attempt_id, item_identifier, data, base_data, context, launch_no, n_calls,
+                     open, resume, completion_status, success_status, score_scaled, total_time_cs, launched_at,
+                     updated_at, revision)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1)
+                     ON CONFLICT (attempt_id, item_identifier) DO NOTHING",
+                ))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Some(revision) => bind_state!(sqlx::query(
+                    "UPDATE sco_state SET data = $3, base_data = $4, context = $5, launch_no = $6, n_calls = $7,
+                     open = $8, resume = $9, completion_status = $10, success_status = $11, score_scaled = $12,
+                     total_time_cs = $13, launched_at = $14, updated_at = $15, revision = revision + 1
+                     WHERE attempt_id = $1 AND item_identifier = $2 AND revision = $16",
+                ))
+                .bind(revision)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            };
+            if changed != 1 {
+                return Err(conflict());
+            }
+            if let Some(commit) = &write.journal {
+                sqlx::query(
+                    "INSERT INTO runtime_commits (attempt_id, item_identifier, launch_no, seq, calls, is_final, received_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(state.attempt_id)
+                .bind(&state.item_identifier)
+                .bind(commit.launch_no)
+                .bind(commit.seq)
+                .bind(&commit.calls)
+                .bind(commit.is_final)
+                .bind(commit.received_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict { .. } => conflict(),
+                    other => other,
+                })?;
+            }
+            for (target_id, value) in &write.shared_data {
+                sqlx::query(
+                    "INSERT INTO adl_data (registration_id, target_id, store, updated_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (registration_id, target_id) DO UPDATE SET store = $3, updated_at = $4",
+                )
+                .bind(write.registration_id)
+                .bind(target_id)
+                .bind(value)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(summary) = &write.summary {
+                sqlx::query(
+                    "UPDATE attempts SET status = $2, ended_at = $3, completion_status = $4, success_status = $5,
+                     score_scaled = $6, total_time_cs = $7, last_item = $8, updated_at = $9 WHERE id = $1",
+                )
+                .bind(state.attempt_id)
+                .bind(&summary.status)
+                .bind(summary.ended_at)
+                .bind(&summary.completion_status)
+                .bind(&summary.success_status)
+                .bind(summary.score_scaled)
+                .bind(summary.total_time_cs)
+                .bind(&summary.last_item)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        self.sco_state(state.attempt_id, &state.item_identifier)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     // ----- audit log -----

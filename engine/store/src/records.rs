@@ -172,7 +172,7 @@ pub struct Registration {
     pub created_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Attempt {
     pub id: i64,
     pub registration_id: i64,
@@ -182,4 +182,99 @@ pub struct Attempt {
     pub status: String,
     pub started_at: i64,
     pub ended_at: Option<i64>,
+    /// The rollup of its SCOs, for reports: `completed`/`incomplete`/`not attempted`/`unknown`.
+    pub completion_status: Option<String>,
+    /// `passed`/`failed`/`unknown`.
+    pub success_status: Option<String>,
+    /// -1..=1.
+    pub score_scaled: Option<f64>,
+    /// Time spent in all its SCOs, in centiseconds.
+    pub total_time_cs: i64,
+    /// The SCO item last launched (where the learner resumes).
+    pub last_item: Option<String>,
+    pub updated_at: Option<i64>,
+}
+
+/// A registration with its newest attempt, for a learner's dashboard.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct RegistrationProgress {
+    pub registration_id: i64,
+    pub package_id: i64,
+    pub attempt_id: Option<i64>,
+    pub attempt_status: Option<String>,
+    pub completion_status: Option<String>,
+    pub success_status: Option<String>,
+    pub score_scaled: Option<f64>,
+    pub last_item: Option<String>,
+    pub updated_at: Option<i64>,
+}
+
+/// The run-time state of one SCO item in one attempt: the data as it stands, the launch in progress and
+/// a summary for reports. JSON columns are opaque to the store.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct ScoState {
+    pub attempt_id: i64,
+    pub item_identifier: String,
+    /// `runtime::AttemptData` JSON after the last acknowledged batch (`None` before the first).
+    pub data: Option<String>,
+    /// What the current launch started from (`None`: a new attempt on this SCO).
+    pub base_data: Option<String>,
+    /// The current launch's `runtime::LaunchContext` JSON.
+    pub context: String,
+    pub launch_no: i64,
+    /// Calls journaled in the current launch.
+    pub n_calls: i64,
+    /// The current launch's session has not been finished.
+    pub open: bool,
+    /// The next launch resumes from `data`; otherwise it starts a new attempt on this SCO.
+    pub resume: bool,
+    pub completion_status: Option<String>,
+    pub success_status: Option<String>,
+    pub score_scaled: Option<f64>,
+    pub total_time_cs: i64,
+    pub launched_at: i64,
+    pub updated_at: i64,
+    /// Bumped by every write; writers name the revision they read (optimistic concurrency).
+    pub revision: i64,
+}
+
+/// One acknowledged batch of API calls.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RuntimeCommit {
+    pub launch_no: i64,
+    /// Position of the batch's first call in the launch's journal.
+    pub seq: i64,
+    /// JSON array of `runtime::Call`.
+    pub calls: String,
+    pub is_final: bool,
+    pub received_at: i64,
+}
+
+/// The attempt-level rollup written with a SCO's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptSummary {
+    /// `in_progress` or `completed`.
+    pub status: String,
+    pub ended_at: Option<i64>,
+    pub completion_status: Option<String>,
+    pub success_status: Option<String>,
+    pub score_scaled: Option<f64>,
+    pub total_time_cs: i64,
+    pub last_item: Option<String>,
+}
+
+/// Everything one acknowledged step of the run-time writes, in one transaction: the SCO's new state,
+/// the journal row, shared data stores and the attempt's rollup.
+#[derive(Clone, Debug)]
+pub struct ScoWrite {
+    /// The new row; its `revision` is ignored (the store sets `expected_revision + 1`, or 1).
+    pub state: ScoState,
+    /// The revision the writer read, `None` when there was no row. Anything else is a `Conflict`.
+    pub expected_revision: Option<i64>,
+    pub journal: Option<RuntimeCommit>,
+    /// The registration whose `adl.data` stores `shared_data` writes.
+    pub registration_id: i64,
+    /// `(target id, store)` written by the session.
+    pub shared_data: Vec<(String, String)>,
+    pub summary: Option<AttemptSummary>,
 }

@@ -1,5 +1,7 @@
 //! The store's contract: every test here runs on a temporary SQLite file and on a fresh PostgreSQL schema.
 
+mod runtime;
+
 use store::{NewAuditEntry, NewOrganisation, NewSession, NewUser, Store, StoreError, Throttle};
 
 store::contract_tests!(
