@@ -534,11 +534,11 @@ pub(crate) fn apply_end_of_session_rules(
     context: &LaunchContext,
     data: &mut AttemptData,
 ) {
-    if let (Some(mastery), Some(raw), true) = (context.mastery_score, data.score_raw(), credit) {
-        if mode == Mode::Normal {
-            data.completion_status = Some(if raw >= mastery { "passed" } else { "failed" }.into());
-            return;
-        }
+    if let (Some(mastery), Some(raw), true, Mode::Normal) =
+        (context.mastery_score, data.score_raw(), credit, mode)
+    {
+        data.completion_status = Some(if raw >= mastery { "passed" } else { "failed" }.into());
+        return;
     }
     let unset = matches!(
         data.completion_status.as_deref(),
