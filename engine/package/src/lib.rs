@@ -7,6 +7,7 @@
 
 mod archive;
 mod diagnostic;
+mod launch;
 mod manifest;
 mod validate;
 mod xml;
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 pub use archive::{Entry, Index, Limits, ReadSeek, inspect, read_files, unsafe_path_reason};
 pub use diagnostic::{Diagnostic, Position, Rule, Severity};
+pub use launch::{ItemLaunch, SharedDataMap, item_launch};
 pub use manifest::{
     CompletionThreshold, DataMap, FileRef, Item, MANIFEST_FILE, Manifest, Organization, Resource,
     ScormType, Sequencing, Standard, XmlFragment, parse_manifest,
