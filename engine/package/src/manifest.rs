@@ -599,7 +599,7 @@ impl ManifestReader<'_> {
                         write_shared_data: map
                             .attr("writeSharedData")
                             .and_then(parse_bool)
-                            .unwrap_or(false),
+                            .unwrap_or(true),
                     })
                     .collect()
             })
