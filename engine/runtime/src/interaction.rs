@@ -1,7 +1,7 @@
 //! SCORM 2004 interaction types and the syntax of their learner responses and correct-response patterns
 //! (RTE 4.2.9.1 and 4.2.9.2).
 
-use crate::value::{SPM_HEADROOM, is_identifier, is_language, parse_real, split_language};
+use crate::value::{SPM_HEADROOM, is_identifier, parse_real, split_language};
 
 pub(crate) const TYPES: &[&str] = &[
     "true-false",
@@ -96,14 +96,14 @@ fn localized(text: &str, spm: usize) -> bool {
 }
 
 /// Strips the leading `{case_matters=…}` / `{order_matters=…}` delimiters of a correct-response pattern
-/// (they may come in any order, interleaved with the first string's `{lang=…}`, which is kept).
+/// (in either order). They may only open the pattern: once the first string's `{lang=…}` appears,
+/// what follows is that string's text, braces and all (as the ADL conformance suite expects).
 /// `None` when a delimiter's value is not `true` or `false`.
 fn strip_options(value: &str, pattern: bool, order_allowed: bool) -> Option<&str> {
     if !pattern {
         return Some(value);
     }
     let mut rest = value;
-    let mut language: Option<&str> = None;
     loop {
         if let Some(after) = rest.strip_prefix("{case_matters=") {
             rest = boolean_option(after)?;
@@ -112,19 +112,10 @@ fn strip_options(value: &str, pattern: bool, order_allowed: bool) -> Option<&str
             .filter(|_| order_allowed)
         {
             rest = boolean_option(after)?;
-        } else if language.is_none() && rest.starts_with("{lang=") {
-            let end = rest.find('}')?;
-            if !is_language(&rest[6..end]) {
-                return None;
-            }
-            language = Some(&rest[..=end]);
-            rest = &rest[end + 1..];
         } else {
-            break;
+            return Some(rest);
         }
     }
-    // The `{lang=…}` of the first string was validated above; what follows is plain text.
-    Some(rest)
 }
 
 fn boolean_option(after: &str) -> Option<&str> {
@@ -139,6 +130,9 @@ fn performance_step(step: &str, pattern: bool) -> bool {
         return false;
     };
     if name.is_empty() && answer.is_empty() {
+        return false;
+    }
+    if answer.contains("[.]") {
         return false;
     }
     let name_ok = name.is_empty() || is_identifier(name, SHORT_ID);
@@ -186,15 +180,38 @@ fn canonical(kind: &str, value: &str, pattern: bool) -> String {
             .collect::<Vec<_>>()
             .join("[:]"),
         "fill-in" | "long-fill-in" | "performance" if pattern => {
-            let mut text = value.to_owned();
-            for default in ["{case_matters=false}", "{order_matters=true}"] {
-                text = text.replacen(default, "", 1);
-            }
-            text.replace("{lang=en}", "")
+            let (case, order, language, text) = leading_delimiters(value);
+            format!(
+                "{{case_matters={}}}{{order_matters={}}}{{lang={}}}{}",
+                case.unwrap_or("false"),
+                order.unwrap_or("true"),
+                language.unwrap_or("en").to_ascii_lowercase(),
+                text.replace("{lang=en}", "")
+            )
         }
         "fill-in" | "long-fill-in" => value.replace("{lang=en}", ""),
         _ => value.to_owned(),
     }
+}
+
+/// The delimiters opening a pattern, in any order: `(case_matters, order_matters, lang, rest)`.
+fn leading_delimiters(value: &str) -> (Option<&str>, Option<&str>, Option<&str>, &str) {
+    let (mut case, mut order, mut language) = (None, None, None);
+    let mut rest = value;
+    loop {
+        let Some(end) = rest.find('}').filter(|_| rest.starts_with('{')) else {
+            break;
+        };
+        let inner = &rest[1..end];
+        match inner.split_once('=') {
+            Some(("case_matters", flag)) if case.is_none() => case = Some(flag),
+            Some(("order_matters", flag)) if order.is_none() => order = Some(flag),
+            Some(("lang", tag)) if language.is_none() => language = Some(tag),
+            _ => break,
+        }
+        rest = &rest[end + 1..];
+    }
+    (case, order, language, rest)
 }
 
 #[cfg(test)]
@@ -218,6 +235,17 @@ mod tests {
         assert!(!is_valid("fill-in", "{case_matters=invalid}z", true));
         assert!(!is_valid("fill-in", "{lang=exg}z", true));
         assert!(is_valid("fill-in", "{}{[]}{}{[]}{}", true));
+        assert!(is_valid(
+            "fill-in",
+            "{lang=eng}{order_matters=true}{case_matters=invalid}a",
+            true
+        ));
+        assert!(!is_valid(
+            "fill-in",
+            "{case_matters=invalid}{lang=exg}{order_matters=invalid}z",
+            true
+        ));
+        assert!(!is_valid("performance", "[.]a[.]b", false));
         assert!(is_valid("numeric", "3.333[:]4.0", true));
         assert!(!is_valid("numeric", "30[:]-4500", true));
         assert!(!is_valid("numeric", "100,000.00", true));
@@ -241,5 +269,11 @@ mod tests {
             true
         ));
         assert!(!responses_equal("choice", "a[,]b", "a", false));
+        assert!(responses_equal(
+            "long-fill-in",
+            "{lang=eng}{case_matters=true}x",
+            "{case_matters=true}{lang=eng}x",
+            true
+        ));
     }
 }

@@ -859,11 +859,12 @@ fn interaction_set(
                 ));
             }
             check_response(&kind, element, value, true)?;
-            if patterns
+            // A choice's correct answers are alternatives; listing one twice is refused (the ADL suite's rule).
+            let repeated = patterns
                 .iter()
                 .enumerate()
-                .any(|(i, p)| i != index && p == value)
-            {
+                .any(|(i, p)| i != index && p == value);
+            if kind == "choice" && repeated {
                 return Err(Fault::new(
                     ErrorCode::GeneralSetFailure,
                     format!("{element}: the same pattern is already listed"),
@@ -949,7 +950,8 @@ fn shared_data_set(model: &mut Model, index: &str, element: &str, value: &str) -
         return Err(read_only(element));
     }
     check_string(element, value, 64_000)?;
-    store.store = Some(value.into());
+    // An empty store reads as never written (403), as the ADL conformance suite expects.
+    store.store = (!value.is_empty()).then(|| value.to_owned());
     let id = store.id.clone();
     let writes = &mut model.data.shared_data_writes;
     writes.retain(|(existing, _)| *existing != id);

@@ -1,3 +1,5 @@
-//! Integration tests of the run-time: the ADL SCORM 2004 conformance test suite replayed against it.
+//! Integration tests of the run-time: element by element, and the ADL SCORM 2004 conformance test suite
+//! replayed against it.
 
 mod cts;
+mod elements;

@@ -207,7 +207,7 @@ fn scorm2004_interactions_by_type() {
     set(
         &mut s,
         "cmi.interactions.0.timestamp",
-        "2026-11-28T09:45:00Z",
+        "2026-11-28T09:45:00.5Z",
         "0",
     );
     set(
