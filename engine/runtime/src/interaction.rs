@@ -198,10 +198,7 @@ fn canonical(kind: &str, value: &str, pattern: bool) -> String {
 fn leading_delimiters(value: &str) -> (Option<&str>, Option<&str>, Option<&str>, &str) {
     let (mut case, mut order, mut language) = (None, None, None);
     let mut rest = value;
-    loop {
-        let Some(end) = rest.find('}').filter(|_| rest.starts_with('{')) else {
-            break;
-        };
+    while let Some(end) = rest.find('}').filter(|_| rest.starts_with('{')) {
         let inner = &rest[1..end];
         match inner.split_once('=') {
             Some(("case_matters", flag)) if case.is_none() => case = Some(flag),
