@@ -4,7 +4,7 @@ use crate::data::{AttemptData, Interaction, Objective, Score};
 use crate::errors::ErrorCode;
 use crate::session::{Answer, Fault, Model};
 use crate::time::{format_scorm12_timespan, is_scorm12_time, parse_scorm12_timespan};
-use crate::value::{check_string, clip, is_identifier, parse_real};
+use crate::value::{clip, is_identifier, parse_real};
 use crate::{Exit, LaunchContext, Mode};
 
 const CORE_CHILDREN: &str = "student_id,student_name,lesson_location,credit,lesson_status,entry,score,total_time,lesson_mode,exit,session_time";
@@ -143,7 +143,8 @@ pub(crate) fn get(model: &Model, element: &str) -> Answer<String> {
             interaction_at(model, index, element).map(|i| i.correct_responses.len().to_string())
         }
         ["cmi", "interactions", index, ..] if is_interaction_field(&parts[3..]) => {
-            interaction_at(model, index, element)?;
+            // Write-only whether or not the record exists yet (SCORM 1.2 RTE 3.4.3: 404 on any get).
+            parse_index(index).ok_or_else(|| invalid(element))?;
             Err(write_only(element))
         }
         [.., "_children"] if is_known(&parts[..parts.len() - 1]) => Err(Fault::new(
@@ -164,7 +165,7 @@ fn is_interaction_field(tail: &[&str]) -> bool {
         ["id" | "time" | "type" | "weighting" | "student_response" | "result" | "latency"]
             | ["objectives", _, "id"]
             | ["correct_responses", _, "pattern"]
-    )
+    ) && (tail.len() < 3 || parse_index(tail[1]).is_some())
 }
 
 /// Elements that exist without children, for the 202/203 errors.
@@ -330,6 +331,15 @@ pub(crate) fn set(model: &mut Model, element: &str, value: &str) -> Answer<()> {
         }
     }
     Ok(())
+}
+
+/// A `CMIString…` of at least `spm` characters; far longer values are a data type error (405), the
+/// nearest SCORM 1.2 has to "too long".
+fn check_string(element: &str, value: &str, spm: usize) -> Answer<()> {
+    crate::value::check_string(element, value, spm).map_err(|fault| Fault {
+        code: ErrorCode::TypeMismatch,
+        ..fault
+    })
 }
 
 fn vocabulary(element: &str, value: &str, words: &[&str]) -> Answer<()> {

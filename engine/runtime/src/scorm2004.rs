@@ -201,7 +201,7 @@ fn is_leaf(parts: &[&str]) -> bool {
                 | "time_limit_action"
                 | "total_time"
         ] | ["cmi", "score", "scaled" | "raw" | "min" | "max"]
-            | ["cmi", "learner_preference", _]
+            | ["cmi", "learner_preference", ..]
             | ["cmi", "objectives", _, _, ..]
             | ["cmi", "interactions", _, _, ..]
             | ["cmi", "comments_from_learner", _, _]
@@ -243,7 +243,7 @@ pub(crate) fn success_status(model: &Model) -> String {
     }
 }
 
-fn collection_get<T>(
+fn collection_get<T: Default>(
     items: &[T],
     rest: &[&str],
     children: &str,
@@ -255,6 +255,15 @@ fn collection_get<T>(
         ["_count"] => Ok(items.len().to_string()),
         [index, tail @ ..] if !tail.is_empty() => {
             let index = parse_index(index).ok_or_else(|| undefined(element))?;
+            if index >= items.len() {
+                // A malformed name is undefined (401) whatever the index; a well-formed one beyond the
+                // records is a get failure (301). Asking an empty record tells the two apart.
+                if let Err(fault) = field(&T::default(), tail)
+                    && fault.code == ErrorCode::UndefinedElement
+                {
+                    return Err(fault);
+                }
+            }
             let item = items.get(index).ok_or_else(|| {
                 Fault::new(
                     ErrorCode::GeneralGetFailure,
@@ -582,6 +591,9 @@ pub(crate) fn set(model: &mut Model, element: &str, value: &str) -> Answer<()> {
             Ok(())
         }
         ["adl", "data", index, "store"] => shared_data_set(model, index, element, value),
+        ["adl", "data", ..] if !matches!(parts.as_slice(), ["adl", "data", _, "id"]) => {
+            Err(undefined(element))
+        }
         ["adl", "data", index, "id"] => match parse_index(index) {
             Some(i) if i < model.shared.len() => Err(read_only(element)),
             Some(_) => Err(Fault::new(
@@ -782,7 +794,11 @@ fn is_known_interaction_field(tail: &[&str]) -> bool {
             | "description"]
             | ["objectives", _, "id"]
             | ["correct_responses", _, "pattern"]
-    )
+    ) && tail
+        .iter()
+        .skip(1)
+        .take(1)
+        .all(|index| tail.len() < 3 || parse_index(index).is_some())
 }
 
 fn interaction_set(
@@ -842,12 +858,12 @@ fn interaction_set(
             interaction.timestamp = Some(value.into());
         }
         ["correct_responses", index, "pattern"] => {
+            let index = parse_index(index).ok_or_else(|| undefined(element))?;
             let kind = interaction
                 .kind
                 .clone()
                 .ok_or_else(|| dependency(element, "the interaction's type"))?;
             let patterns = &mut interaction.correct_responses;
-            let index = parse_index(index).ok_or_else(|| undefined(element))?;
             if index > patterns.len() || index >= interaction::max_patterns(&kind) {
                 return Err(Fault::new(
                     ErrorCode::GeneralSetFailure,

@@ -1700,13 +1700,13 @@ const KNOWN: &[Known] = &[
     Known {
         id: "ours-spm-ceiling",
         why: "past its own ceiling (4 times the SPM, at least 4,096 characters) ours refuses a value \
-              with 351 (2004: general set failure, well-formed but more than this LMS stores; 101 in \
+              with 351 (2004: general set failure, well-formed but more than this LMS stores; 405 in \
               1.2); scorm-again refuses anything over the SPM as a type mismatch (406 in 2004, 405 in \
               1.2), or has no limit at all (1.2 patterns and responses, 2004 descriptions)",
         part: Part::Both,
         matches: |c| {
             c.call.method == Method::SetValue
-                && c.ours.err == if c.is_2004() { "351" } else { "101" }
+                && c.ours.err == if c.is_2004() { "351" } else { "405" }
                 && c.theirs.err != c.ours.err
                 && spm(c.version, c.element())
                     .is_some_and(|spm| c.value().chars().count() > (4 * spm).max(4096))
@@ -1876,6 +1876,21 @@ const KNOWN: &[Known] = &[
               LMSGetValue/LMSSetValue/LMSCommit with 101, scorm-again still serves them",
         part: Part::Both,
         matches: |c| c.is_12() && c.finished() && c.ours.err == "101" && c.theirs.err != "101",
+        effect: Effect::Everything,
+    },
+    Known {
+        id: "sa-12-initialize-after-finish-throws",
+        why: "LMSInitialize after LMSFinish must return \"false\" with 101 (1.2 RTE: one \
+              LMSInitialize per launch); scorm-again throws a TypeError (student_data.initialize \
+              is not a function) instead of answering",
+        part: Part::Both,
+        matches: |c| {
+            c.is_12()
+                && c.call.method == Method::Initialize
+                && c.finished()
+                && c.ours.ret == "false"
+                && c.theirs.err.starts_with("<exception")
+        },
         effect: Effect::Everything,
     },
     Known {
@@ -2414,6 +2429,12 @@ fn explain(
 ) -> Option<(&'static str, Effect)> {
     // scorm-again throws once one of its objects was replaced by a SetValue on a container name.
     if ctx.theirs.err.starts_with("<exception") {
+        if let Some(rule) = KNOWN
+            .iter()
+            .find(|rule| rule.part == Part::Both && (rule.matches)(ctx))
+        {
+            return Some((rule.id, rule.effect));
+        }
         return divergences
             .iter()
             .find(|d| d.rule == "sa-set-container")
