@@ -124,6 +124,51 @@ pub struct AuditView {
     pub client_ip: String,
 }
 
+/// A course on a learner's dashboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CourseCard {
+    pub package_id: i64,
+    pub title: String,
+    pub standard: String,
+    /// `Not started`, `In progress`, `Completed`, `Passed`, `Failed`.
+    pub status: String,
+    /// `Start`, `Resume` or `Open again`.
+    pub action: String,
+    /// `80%`, when the course reported a score.
+    pub score: Option<String>,
+}
+
+/// The player page of one course: its table of contents and the activity to launch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlayerView {
+    pub package_id: i64,
+    pub title: String,
+    pub standard: String,
+    pub entries: Vec<TocEntry>,
+    /// The item this page launches (where the learner left off unless another was asked for).
+    pub current: Option<String>,
+    pub current_title: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// Whether `next` may be launched yet (SCORM 1.2 prerequisites).
+    pub next_available: bool,
+}
+
+/// One line of the player's table of contents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TocEntry {
+    pub identifier: String,
+    pub title: String,
+    pub depth: usize,
+    /// It launches something (otherwise it is a heading).
+    pub launchable: bool,
+    /// Its prerequisites are met.
+    pub available: bool,
+    /// `Not started`, `Incomplete`, `Completed`, `Passed`, `Failed`.
+    pub status: String,
+    pub current: bool,
+}
+
 /// Errors as pages see them. Messages are written for people; internal details stay in the server log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AppError {
@@ -548,6 +593,64 @@ pub async fn load_package_detail(package_id: i64) -> Result<PackageDetail, AppEr
     })
 }
 
+/// The courses the signed-in learner can take, with their progress.
+#[server(input = GetUrl, prefix = "/api", endpoint = "my_courses")]
+pub async fn my_courses() -> Result<Vec<CourseCard>, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let accounts::Actor::User(user) = &actor else {
+        return Err(AppError::NotSignedIn);
+    };
+    let packages = state
+        .accounts
+        .visible_packages(&actor)
+        .await
+        .map_err(ssr::from_accounts)?;
+    let progress = state
+        .accounts
+        .store()
+        .registrations_of_user(user.id)
+        .await
+        .map_err(|e| ssr::internal(e.into()))?;
+    Ok(packages
+        .into_iter()
+        .map(|p| {
+            let mine = progress.iter().find(|r| r.package_id == p.id);
+            let (status, action) = match mine.and_then(|r| r.attempt_status.as_deref()) {
+                None => ("Not started", "Start"),
+                Some("completed") => (
+                    match mine.and_then(|r| r.success_status.as_deref()) {
+                        Some("passed") => "Passed",
+                        Some("failed") => "Failed",
+                        _ => "Completed",
+                    },
+                    "Open again",
+                ),
+                Some(_) => ("In progress", "Resume"),
+            };
+            CourseCard {
+                package_id: p.id,
+                title: p.title,
+                standard: p.standard,
+                status: status.to_owned(),
+                action: action.to_owned(),
+                score: mine
+                    .and_then(|r| r.score_scaled)
+                    .map(|s| format!("{:.0}%", s * 100.0)),
+            }
+        })
+        .collect())
+}
+
+/// The player page's course outline; launching happens in the browser (`/api/runtime/launch`).
+#[server(input = GetUrl, prefix = "/api", endpoint = "player")]
+pub async fn load_player(package_id: i64, item: Option<String>) -> Result<PlayerView, AppError> {
+    let (state, actor) = ssr::signed_in()?;
+    let accounts::Actor::User(user) = actor else {
+        return Err(AppError::NotSignedIn);
+    };
+    (state.player)(*user, package_id, item).await
+}
+
 #[server(input = GetUrl, prefix = "/api", endpoint = "user_form_options")]
 pub async fn user_form_options() -> Result<UserFormChoices, AppError> {
     let (state, actor) = ssr::signed_in()?;
@@ -639,15 +742,31 @@ pub mod ssr {
 
     use super::{AppError, UserView};
 
-    /// Long-lived state the server provides to every server function and page.
     /// Builds a signed content-origin URL: `(package version, user, path in the package)`.
     pub type ContentLink = std::sync::Arc<dyn Fn(i64, i64, &str) -> String + Send + Sync>;
 
+    /// The player's outline of a course for a learner: `(learner, package, requested item)`. The server
+    /// owns the run-time and the SCORM flow, so it provides this.
+    pub type PlayerOutline = std::sync::Arc<
+        dyn Fn(
+                User,
+                i64,
+                Option<String>,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<super::PlayerView, AppError>> + Send>,
+            > + Send
+            + Sync,
+    >;
+
+    /// Long-lived state the server provides to every server function and page.
     #[derive(Clone)]
     pub struct WebState {
         pub accounts: Accounts,
         pub cookies: CookiePolicy,
         pub content_link: ContentLink,
+        /// The content origin (`http://localhost:3001`), which the player page frames.
+        pub content_origin: String,
+        pub player: PlayerOutline,
     }
 
     /// How Rampart's cookies are named and flagged. Over HTTPS the names carry the `__Host-` prefix,

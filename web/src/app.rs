@@ -47,9 +47,13 @@ fn set_content_security_policy() {
     else {
         return;
     };
+    // The player frames the SCO launcher on the content origin.
+    let content_origin = use_context::<crate::api::ssr::WebState>()
+        .map(|state| state.content_origin)
+        .unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; \
+         img-src 'self' data:; connect-src 'self'; frame-src 'self' {content_origin}; frame-ancestors 'none'; \
          form-action 'self'; base-uri 'none'; object-src 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
@@ -72,6 +76,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/users") view=|| view! { <Page><UsersPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/learn/:id") view=|| view! { <Page><PlayerPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/admin/audit") view=|| view! { <Page><AuditPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/admin/packages") view=|| view! { <Page><PackagesPage /></Page> } ssr=SsrMode::Async />
                 <Route
@@ -402,6 +407,7 @@ fn PasswordField() -> impl IntoView {
 
 #[component]
 fn Dashboard() -> impl IntoView {
+    let courses = Resource::new(|| (), |_| my_courses());
     let Some(user) = page_info().user else {
         return view! { <SignInPrompt /> }.into_any();
     };
@@ -425,12 +431,166 @@ fn Dashboard() -> impl IntoView {
         </dl>
         <section aria-labelledby="training-heading" class="panel">
             <h2 id="training-heading">"Your training"</h2>
-            <p>
-                "No courses have been assigned to you yet. When your organisation assigns cyber security training, it will appear here with your progress."
-            </p>
+            <Suspense fallback=|| view! { <p>"Loading your courses…"</p> }>
+                {move || Suspend::new(async move {
+                    match courses.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p>
+                                "No courses have been assigned to you yet. When your organisation assigns cyber security training, it will appear here with your progress."
+                            </p>
+                        }.into_any(),
+                        Ok(list) => view! { <CourseList list /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
     }
     .into_any()
+}
+
+/// The learner's courses with their status and a link into the player.
+#[component]
+fn CourseList(list: Vec<CourseCard>) -> impl IntoView {
+    view! {
+        <ul class="course-list" id="course-list">
+            {list.into_iter().map(|course| {
+                let label = format!("{} {}", course.action, course.title);
+                view! {
+                    <li class="course-card">
+                        <h3 class="course-title">{course.title.clone()}</h3>
+                        <p class="course-meta">
+                            <span class="badge course-status">{course.status}</span>
+                            {course.score.map(|score| view! { " " <span class="course-score">{format!("Score {score}")}</span> })}
+                            " " <span class="hint">{course.standard}</span>
+                        </p>
+                        <a class="button" href=format!("/learn/{}", course.package_id) aria-label=label>{course.action}</a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The course player: table of contents, the content frame (the SCO launcher on the content origin)
+/// and previous/continue/exit. `/assets/player.js` launches the activity, bridges the launcher's
+/// run-time journal to `/api/runtime/commit` and follows the buttons; without it the page still lists
+/// the course.
+#[component]
+fn PlayerPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let id = params
+        .read_untracked()
+        .get("id")
+        .and_then(|id| id.parse::<i64>().ok())
+        .unwrap_or(0);
+    let item = query_param("item");
+    let player = Resource::new(
+        move || (id, item.clone()),
+        |(id, item)| load_player(id, item),
+    );
+    let info = page_info();
+    if info.user.is_none() {
+        return view! { <SignInPrompt /> }.into_any();
+    }
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the course…"</p> }>
+            {move || {
+                let csrf_token = info.csrf_token.clone();
+                Suspend::new(async move {
+                    match player.await {
+                        Ok(view) => view! { <Player view csrf_token /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn Player(view: PlayerView, csrf_token: String) -> impl IntoView {
+    let package_id = view.package_id;
+    let href = move |item: &str| {
+        let encoded: String = item
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        format!("/learn/{package_id}?item={encoded}")
+    };
+    let frame_title = format!("Course content: {}", view.current_title);
+    let previous = match &view.previous {
+        Some(item) => view! { <a id="player-previous" class="button secondary" href=href(item)>"Previous"</a> }.into_any(),
+        None => view! { <button id="player-previous" type="button" class="button secondary" disabled=true>"Previous"</button> }.into_any(),
+    };
+    let next = match (&view.next, view.next_available) {
+        (Some(item), true) => view! { <a id="player-continue" class="button" href=href(item)>"Continue"</a> }.into_any(),
+        _ => view! { <button id="player-continue" type="button" class="button" disabled=true>"Continue"</button> }.into_any(),
+    };
+    let has_current = view.current.is_some();
+    view! {
+        <Title text=format!("{} – Rampart", view.title) />
+        <div
+            class="player"
+            id="player"
+            data-package=package_id.to_string()
+            data-item=view.current.clone().unwrap_or_default()
+            data-csrf=csrf_token
+        >
+            <p class="player-back"><a href="/dashboard">"My training"</a></p>
+            <h1 id="player-title">{view.title.clone()}</h1>
+            <div class="player-body">
+                <nav class="player-toc" aria-labelledby="toc-heading">
+                    <h2 id="toc-heading">"Contents"</h2>
+                    <ol id="player-toc" class="toc">
+                        {view.entries.into_iter().map(|entry| {
+                            let class = format!("toc-item toc-depth-{}", entry.depth.min(4));
+                            let status = entry.status.clone();
+                            let body = if entry.launchable && entry.available {
+                                let current = entry.current.then_some("step");
+                                view! { <a href=href(&entry.identifier) aria-current=current>{entry.title.clone()}</a> }.into_any()
+                            } else if entry.launchable {
+                                view! {
+                                    <span class="toc-locked">{entry.title.clone()}</span>
+                                    <span class="visually-hidden">" (available once the activities before it are completed)"</span>
+                                }.into_any()
+                            } else {
+                                view! { <span class="toc-heading">{entry.title.clone()}</span> }.into_any()
+                            };
+                            view! {
+                                <li class=class data-item=entry.identifier.clone() class:toc-current=entry.current>
+                                    {body}
+                                    {entry.launchable.then(|| view! { " " <span class="toc-status">{status}</span> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                </nav>
+                <section class="player-stage" aria-labelledby="player-activity">
+                    <h2 id="player-activity" class="player-activity">{view.current_title.clone()}</h2>
+                    <p id="player-status" class="player-status" role="status" aria-live="polite">
+                        {if has_current { "Opening the activity…" } else { "This course has nothing to launch." }}
+                    </p>
+                    <div class="player-frame-wrap">
+                        <iframe id="player-frame" title=frame_title></iframe>
+                    </div>
+                    <noscript><p>"The course player needs JavaScript switched on."</p></noscript>
+                    <div class="player-controls" role="group" aria-label="Course navigation">
+                        {previous}
+                        {next}
+                        <a id="player-exit" class="button secondary" href="/dashboard">"Exit"</a>
+                    </div>
+                </section>
+            </div>
+        </div>
+        <script src="/assets/player.js" defer=true></script>
+    }
 }
 
 /// Renders `page` for admins; everybody else gets the sign-in prompt or a 403 page.

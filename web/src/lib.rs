@@ -23,3 +23,7 @@ pub const STYLESHEET: &str = include_str!("../style/rampart.css");
 
 /// Progressive enhancement for package uploads (progress bar), served at `/assets/upload.js`.
 pub const UPLOAD_SCRIPT: &str = include_str!("../assets/upload.js");
+
+/// The course player's bridge between the content frame and the run-time API, served at
+/// `/assets/player.js`.
+pub const PLAYER_SCRIPT: &str = include_str!("../assets/player.js");

@@ -15,21 +15,24 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
 
-/// Serves package files under `/content/<token>/<version>/<path>`. Pages may only be framed by the
-/// engine origin's player.
+/// Serves package files under `/content/<token>/<version>/<path>`, and the SCO launcher under
+/// `/__rampart/`. Pages may only be framed by the engine origin's player (and, for SCOs, the launcher).
 pub fn content_router(state: AppState) -> Router {
-    let frame_policy = HeaderValue::from_str(&format!("frame-ancestors {}", state.public_origin))
-        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
+    // SCOs run framed by the launcher (this origin), which the engine's player frames in turn.
+    let frame_policy =
+        HeaderValue::from_str(&format!("frame-ancestors 'self' {}", state.public_origin))
+            .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/content/{token}/{version}/{*path}", get(serve_file))
         .layer(SetResponseHeaderLayer::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
             CONTENT_SECURITY_POLICY,
             frame_policy,
+        ))
+        .merge(crate::launcher::routes(&state))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
         .with_state(state)
 }

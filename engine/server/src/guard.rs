@@ -116,8 +116,10 @@ struct CsrfId(String);
 /// brought back afterwards.
 pub async fn require_sign_in(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let protected =
-        path == "/dashboard" || path.starts_with("/dashboard/") || path.starts_with("/admin");
+    let protected = path == "/dashboard"
+        || path.starts_with("/dashboard/")
+        || path.starts_with("/admin")
+        || path.starts_with("/learn/");
     let signed_in = request
         .extensions()
         .get::<RequestAuth>()
@@ -206,7 +208,7 @@ fn multipart_query_token(request: &Request) -> Option<String> {
 }
 
 /// Compares normalised origins: `Origin` headers omit default ports, the configuration may not.
-fn is_our_origin(origin: &HeaderValue, state: &AppState) -> bool {
+pub(crate) fn is_our_origin(origin: &HeaderValue, state: &AppState) -> bool {
     origin
         .to_str()
         .map(|o| crate::config::origin(o) == state.public_origin)

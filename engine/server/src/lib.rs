@@ -10,6 +10,9 @@ mod export;
 mod guard;
 mod headers;
 pub mod import;
+mod launcher;
+pub mod player;
+pub mod runtime_api;
 pub mod serve;
 mod upload;
 
@@ -45,6 +48,8 @@ pub struct AppState {
     pub content_tokens: content_token::ContentTokens,
     pub blobs: import::BlobStore,
     pub package_limits: package::Limits,
+    pub clock: Arc<dyn Clock>,
+    pub runtime: Arc<runtime_api::Runtime>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -78,6 +83,8 @@ impl AppState {
                 config.clock.clone(),
             ),
             blobs: import::BlobStore::new(&config.content_dir),
+            runtime: Arc::new(runtime_api::Runtime::new(config.secret.clone())),
+            clock: config.clock.clone(),
             package_limits: config.package_limits,
             content_url: config.content_url.trim_end_matches('/').to_owned(),
             accounts: Accounts::new(store, config.secret, config.accounts, config.clock),
@@ -93,9 +100,15 @@ impl AppState {
 
     fn web_state(&self) -> WebState {
         let (tokens, content_url) = (self.content_tokens.clone(), self.content_url.clone());
+        let state = self.clone();
         WebState {
             accounts: self.accounts.clone(),
             cookies: self.cookies,
+            content_origin: config::origin(&self.content_url),
+            player: Arc::new(move |user, package_id, item| {
+                let state = state.clone();
+                Box::pin(async move { player::outline(&state, &user, package_id, item).await })
+            }),
             content_link: std::sync::Arc::new(move |version, user, path| {
                 let token = tokens.issue(version, user, PREVIEW_TTL_SECS);
                 format!("{content_url}/content/{token}/{version}/{path}")
@@ -133,14 +146,37 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assets/rampart.css", get(stylesheet))
         .route("/assets/upload.js", get(upload_script))
+        .route("/assets/player.js", get(player_script))
         .nest_service("/pkg", ServeDir::new(state.site_dir.join("pkg")))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             web::shell,
         ));
 
+    // The run-time API: signed-in learners only. Launch is an ordinary JSON POST under the CSRF layer;
+    // commit also arrives by `sendBeacon` (no custom headers), so it checks its own per-launch token.
+    let runtime_routes = Router::<AppState>::new()
+        .route(
+            "/api/runtime/launch",
+            axum::routing::post(runtime_api::launch).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                guard::check_csrf,
+            )),
+        )
+        .route(
+            "/api/runtime/commit",
+            axum::routing::post(runtime_api::commit).layer(axum::extract::DefaultBodyLimit::max(
+                runtime_api::MAX_COMMIT_BYTES,
+            )),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::authenticate,
+        ));
+
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .merge(runtime_routes)
         .merge(
             pages.layer(
                 ServiceBuilder::new()
@@ -203,6 +239,19 @@ async fn upload_script() -> impl IntoResponse {
             (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
         ],
         web::UPLOAD_SCRIPT,
+    )
+}
+
+async fn player_script() -> impl IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        web::PLAYER_SCRIPT,
     )
 }
 

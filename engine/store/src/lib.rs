@@ -686,6 +686,21 @@ impl Store {
             .map_err(StoreError::from))
     }
 
+    /// The learner's registration on a package, if they have one (unlike [`Store::register`], creates none).
+    pub async fn find_registration(
+        &self,
+        package_id: i64,
+        user_id: i64,
+    ) -> Result<Option<Registration>> {
+        with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, package_id, user_id, created_at FROM registrations WHERE package_id = $1 AND user_id = $2")
+            .bind(package_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
     pub async fn registration(&self, id: i64) -> Result<Registration> {
         with_pool!(self, pool => sqlx::query_as(
             "SELECT id, package_id, user_id, created_at FROM registrations WHERE id = $1")

@@ -173,7 +173,8 @@ async fn the_content_origin_serves_package_files_by_signed_path(store: &Store) {
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     assert_eq!(
         page.headers()["content-security-policy"],
-        "frame-ancestors http://127.0.0.1:3000"
+        "frame-ancestors 'self' http://127.0.0.1:3000",
+        "the SCO launcher (same origin) and the player frame content"
     );
     assert!(page.headers().get("set-cookie").is_none());
     let body = axum::body::to_bytes(page.into_body(), 1 << 20)

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod import;
+mod runtime;
 mod support;
 
 use axum::http::StatusCode;

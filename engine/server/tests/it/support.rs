@@ -16,8 +16,19 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// Application state over `store` with a manual clock and throw-away site and content folders.
 pub fn test_state(store: &Store, public_url: &str) -> (AppState, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(1_800_000_000));
+    let state = state_with(store, public_url, SecretKey::generate(), clock.clone());
+    (state, clock)
+}
+
+/// Application state with a given secret and clock (a restarted server keeps both).
+pub fn state_with(
+    store: &Store,
+    public_url: &str,
+    secret: SecretKey,
+    clock: Arc<ManualClock>,
+) -> AppState {
     let site = tempfile::tempdir().unwrap().keep();
-    let state = AppState::new(
+    AppState::new(
         store.clone(),
         StateConfig {
             package_limits: package::Limits::default(),
@@ -25,18 +36,20 @@ pub fn test_state(store: &Store, public_url: &str) -> (AppState, Arc<ManualClock
             content_url: "http://localhost:3001".to_owned(),
             site_dir: site.clone(),
             content_dir: site.join("content"),
-            secret: SecretKey::generate(),
+            secret,
             accounts: AccountsConfig::default(),
-            clock: clock.clone(),
+            clock,
         },
-    );
-    (state, clock)
+    )
 }
 
 pub struct TestApp {
     router: Router,
     pub clock: Arc<ManualClock>,
     cookies: BTreeMap<String, String>,
+    store: Store,
+    public_url: String,
+    secret: SecretKey,
 }
 
 pub struct Reply {
@@ -67,11 +80,35 @@ impl Reply {
 
 impl TestApp {
     pub async fn new(store: &Store, public_url: &str) -> TestApp {
-        let (state, clock) = test_state(store, public_url);
+        let clock = Arc::new(ManualClock::new(1_800_000_000));
+        let secret = SecretKey::generate();
+        let state = state_with(store, public_url, secret.clone(), clock.clone());
         TestApp {
             router: server::router(state),
             clock,
             cookies: BTreeMap::new(),
+            store: store.clone(),
+            public_url: public_url.to_owned(),
+            secret,
+        }
+    }
+
+    /// The same browser talking to a server restarted on the same database, secret key and clock
+    /// (nothing kept in memory survives).
+    pub fn restarted(&self) -> TestApp {
+        let state = state_with(
+            &self.store,
+            &self.public_url,
+            self.secret.clone(),
+            self.clock.clone(),
+        );
+        TestApp {
+            router: server::router(state),
+            clock: self.clock.clone(),
+            cookies: self.cookies.clone(),
+            store: self.store.clone(),
+            public_url: self.public_url.clone(),
+            secret: self.secret.clone(),
         }
     }
 
@@ -101,6 +138,9 @@ impl TestApp {
             router: self.router.clone(),
             clock: self.clock.clone(),
             cookies: BTreeMap::new(),
+            store: self.store.clone(),
+            public_url: self.public_url.clone(),
+            secret: self.secret.clone(),
         }
     }
 
@@ -221,6 +261,21 @@ impl TestApp {
             .header("origin", "http://127.0.0.1:3000");
         self.send(builder, Body::from(Self::form_body(fields, Some(&token))))
             .await
+    }
+
+    /// A POST with a raw body and extra headers (the run-time API's JSON and beacons).
+    pub async fn post_body(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut builder = Request::post(path).header("content-type", content_type);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(builder, body.into()).await
     }
 
     /// A multipart file upload as a plain HTML form sends it (token in the action URL).

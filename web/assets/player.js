@@ -1,0 +1,254 @@
+// The course player (engine origin). Launches the activity (`/api/runtime/launch`), frames the SCO
+// launcher on the content origin, and carries the launcher's journal of accepted SCORM calls to
+// `/api/runtime/commit`: every few seconds, at once on Commit and Terminate, and with sendBeacon (or a
+// keepalive fetch) when the page is hidden or goes away, so closing the tab loses nothing.
+//
+// Message protocol with the launcher (postMessage, exact origins and the frame's window checked):
+//   launcher → player  rampart:ready, rampart:started {entry}, rampart:calls {calls, reason},
+//                      rampart:unloaded {terminated}, rampart:error {message}
+//   player → launcher  rampart:launch {launch: {version, context, data, content_url, title}}, rampart:unload
+//
+// Batches name the position of their first call in the launch's journal (`seq`): the server applies only
+// calls it has not stored, so a batch sent twice (a beacon racing a fetch) is harmless.
+'use strict';
+(() => {
+  const root = document.getElementById('player');
+  const frame = document.getElementById('player-frame');
+  const statusLine = document.getElementById('player-status');
+  if (!root || !frame || !root.dataset.item) return;
+
+  const EVERY_MS = 5000;
+  let launch = null;
+  let pending = []; // calls not yet acknowledged, starting at position `acknowledged`
+  let acknowledged = 0;
+  let inFlight = null; // the promise of the sending loop, while it runs
+  let again = false; // more was asked for while a request was in flight
+  let finalAsked = false;
+  let ended = false;
+  let broken = false; // the server refused a call: stop sending, tell the learner
+  let timer = null;
+  let unloadWaiter = null;
+
+  function say(text) {
+    statusLine.textContent = text;
+  }
+
+  async function start() {
+    let response;
+    try {
+      response = await fetch('/api/runtime/launch', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'x-csrf-token': root.dataset.csrf,
+        },
+        body: JSON.stringify({ package: Number(root.dataset.package), item: root.dataset.item }),
+      });
+    } catch (error) {
+      say('Rampart could not be reached. Check your connection and reload the page.');
+      return;
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      say(answer.message || 'The activity could not be opened.');
+      return;
+    }
+    launch = answer;
+    acknowledged = launch.seq;
+    frame.src = launch.launcher_url;
+  }
+
+  function body(isFinal) {
+    return JSON.stringify({
+      attempt: launch.attempt,
+      item: launch.item,
+      launch: launch.launch,
+      seq: acknowledged,
+      calls: pending,
+      final: isFinal,
+      token: launch.token,
+    });
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // One request with everything not yet acknowledged: 'ok', 'retry' (network or server trouble) or
+  // 'stop' (refused: nothing more will be sent from this page).
+  async function post() {
+    const count = pending.length;
+    let response;
+    try {
+      response = await fetch(launch.commit_url, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: body(finalAsked),
+      });
+    } catch (error) {
+      return 'retry';
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok) {
+      const done = Math.min(answer.acknowledged - acknowledged, count);
+      if (done > 0) {
+        pending = pending.slice(done);
+        acknowledged += done;
+      }
+      if (answer.ended) finish(answer);
+      return 'ok';
+    }
+    if (response.status >= 500 || response.status === 429) return 'retry';
+    broken = true;
+    clearInterval(timer);
+    if (response.status === 422) {
+      say(`Your last answer could not be saved (error ${answer.error_code}: ${answer.diagnostic}). Reload the page to carry on.`);
+    } else if (response.status === 401) {
+      say('Your session has ended. Sign in again in another tab, then reload this page.');
+    } else {
+      say(answer.message || 'This window can no longer save your progress. Reload the page.');
+    }
+    return 'stop';
+  }
+
+  // Sends what is pending, one request at a time, until nothing is left (or, when the launch is to end,
+  // until the server says it has ended). Network trouble is retried with a growing pause.
+  function send(isFinal) {
+    if (isFinal) finalAsked = true;
+    if (!launch || broken || ended) return Promise.resolve();
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    if (pending.length === 0 && !finalAsked) return Promise.resolve();
+    inFlight = (async () => {
+      let pause = 1000;
+      do {
+        again = false;
+        const outcome = await post();
+        if (outcome === 'retry') {
+          await sleep(pause);
+          pause = Math.min(pause * 2, 30000);
+          again = true;
+        }
+      } while (again && !broken && !ended && (pending.length > 0 || finalAsked));
+      inFlight = null;
+    })();
+    return inFlight;
+  }
+
+  // The session is over on the server: follow what the SCO asked for, if anything.
+  function finish(answer) {
+    ended = true;
+    clearInterval(timer);
+    const request = answer.nav_request && answer.nav_request.request;
+    const go = (href) => { if (href) window.location.assign(href); };
+    const link = (id) => {
+      const element = document.getElementById(id);
+      return element && element.tagName === 'A' ? element.href : null;
+    };
+    if (request === 'continue') return go(link('player-continue'));
+    if (request === 'previous') return go(link('player-previous'));
+    if ((request === 'choice' || request === 'jump') && answer.nav_request.target) {
+      return go(`/learn/${root.dataset.package}?item=${encodeURIComponent(answer.nav_request.target)}`);
+    }
+    if (request === 'exit-all' || request === 'suspend-all' || request === 'abandon-all') {
+      return go('/dashboard');
+    }
+    say('This activity has ended. Choose Continue or another part from the contents.');
+  }
+
+  window.addEventListener('message', (event) => {
+    if (!launch || event.origin !== launch.content_origin || event.source !== frame.contentWindow) return;
+    const message = event.data;
+    if (!message || typeof message !== 'object') return;
+    switch (message.type) {
+      case 'rampart:ready':
+        frame.contentWindow.postMessage({
+          type: 'rampart:launch',
+          launch: {
+            version: launch.version,
+            context: launch.context,
+            data: launch.data,
+            content_url: launch.content_url,
+            title: launch.title,
+          },
+        }, launch.content_origin);
+        break;
+      case 'rampart:started':
+        say('');
+        timer = setInterval(() => send(false), EVERY_MS);
+        break;
+      case 'rampart:calls':
+        if (Array.isArray(message.calls)) pending.push(...message.calls);
+        if (message.reason === 'terminate') send(true);
+        else if (message.reason === 'commit') send(false);
+        break;
+      case 'rampart:unloaded':
+        if (unloadWaiter) unloadWaiter();
+        break;
+      case 'rampart:error':
+        say('The course could not be started. Reload the page to try again.');
+        break;
+      default:
+        break;
+    }
+  });
+
+  // Leaving through the page's own links: unload the SCO first (its unload handlers often finish the
+  // session), store the last calls, then go.
+  async function leave(href) {
+    if (launch && !ended && !broken && frame.contentWindow) {
+      say('Saving your progress…');
+      await new Promise((resolve) => {
+        unloadWaiter = resolve;
+        frame.contentWindow.postMessage({ type: 'rampart:unload' }, launch.content_origin);
+        setTimeout(resolve, 1500);
+      });
+      await Promise.race([send(true), sleep(4000)]);
+    }
+    window.location.assign(href);
+  }
+
+  document.addEventListener('click', (event) => {
+    const anchor = event.target.closest && event.target.closest('a[href]');
+    if (!anchor || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey ||
+        event.shiftKey || event.altKey || anchor.target === '_blank') return;
+    const url = new URL(anchor.href, window.location.href);
+    if (url.origin !== window.location.origin) return;
+    event.preventDefault();
+    leave(url.href);
+  });
+
+  // The page is hidden or going away: send what is left without waiting for an answer. A page kept in
+  // the back/forward cache is not finished (it is reloaded when shown again).
+  function beacon(isFinal) {
+    if (!launch || broken || ended) return;
+    if (pending.length === 0 && !isFinal) return;
+    const payload = body(isFinal);
+    let sent = false;
+    if (navigator.sendBeacon) {
+      sent = navigator.sendBeacon(launch.commit_url, new Blob([payload], { type: 'text/plain' }));
+    }
+    if (!sent) {
+      fetch(launch.commit_url, {
+        method: 'POST',
+        keepalive: true,
+        credentials: 'same-origin',
+        headers: { 'content-type': 'text/plain' },
+        body: payload,
+      }).catch(() => {});
+    }
+    if (isFinal) ended = true;
+  }
+  window.addEventListener('pagehide', (event) => beacon(!event.persisted));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') beacon(false);
+  });
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) window.location.reload();
+  });
+
+  start();
+})();
