@@ -1,5 +1,6 @@
-//! Integration tests of the run-time: element by element, and the ADL SCORM 2004 conformance test suite
+//! Integration tests of the run-time: element by element, differentially against scorm-again, and the ADL SCORM 2004 conformance test suite
 //! replayed against it.
 
 mod cts;
+mod differential;
 mod elements;
