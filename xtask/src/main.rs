@@ -3,7 +3,8 @@
 //! - `run`: build the browser bundle and the release server, then serve on http://127.0.0.1:3000 (SQLite).
 //! - `test`: everything CI checks: formatting, clippy, both `web` feature sets, the Rust tests (SQLite and
 //!   PostgreSQL) and the headless-browser tests.
-//! - `build`: only the browser bundle into `target/site/pkg`.
+//! - `build`: only the browser bundles into `target/site/pkg`: the web app's islands (`web*`) and the
+//!   SCORM run-time for the SCO launcher (`runtime*`).
 //! - `bench`: start-up time, idle memory and requests per second of the release server.
 //! - `bench-import`: a 200 MB package imported against `unzip -q`, peak memory, manifests per second.
 //!
@@ -107,7 +108,18 @@ fn ensure_rust_targets() -> Result<()> {
     Ok(())
 }
 
-/// Builds `web` for the browser and writes `target/site/pkg/web.js` and `web_bg.wasm`.
+/// Builds the browser half of the SCORM run-time (`runtime-wasm`, loaded by the SCO launcher on the
+/// content origin).
+const RUNTIME_WASM_ARGS: [&str; 5] = [
+    "--package",
+    "runtime-wasm",
+    "--lib",
+    "--target",
+    WASM_TARGET,
+];
+
+/// Builds `web` for the browser and the SCORM run-time for the SCO launcher, and writes
+/// `target/site/pkg/web.js`, `web_bg.wasm`, `runtime.js` and `runtime_bg.wasm`.
 fn build_bundle(root: &Path) -> Result<PathBuf> {
     ensure_rust_targets()?;
     ensure_npm_tools(root)?;
@@ -117,24 +129,38 @@ fn build_bundle(root: &Path) -> Result<PathBuf> {
             .args(WEB_HYDRATE_ARGS)
             .args(["--profile", "wasm-release"]),
     )?;
-    let target_dir = cargo_target_dir(root);
-    let wasm = target_dir
+    status(
+        cargo()
+            .arg("build")
+            .args(RUNTIME_WASM_ARGS)
+            .args(["--profile", "wasm-release"]),
+    )?;
+    let out = cargo_target_dir(root)
         .join(WASM_TARGET)
-        .join("wasm-release")
-        .join("web.wasm");
+        .join("wasm-release");
     let pkg = root.join("target/site/pkg");
     std::fs::create_dir_all(&pkg)?;
+    bindgen_and_optimise(root, &out.join("web.wasm"), &pkg, "web")?;
+    bindgen_and_optimise(root, &out.join("runtime_wasm.wasm"), &pkg, "runtime")?;
+    report_sizes(&pkg, &["web.js", "web_bg.wasm"], "browser bundle")?;
+    report_sizes(&pkg, &["runtime.js", "runtime_bg.wasm"], "SCORM run-time")?;
+    Ok(pkg)
+}
+
+/// wasm-bindgen (as a library, `--target web`) into `<pkg>/<name>.js` and `<name>_bg.wasm`, then
+/// `wasm-opt -Oz` on the wasm.
+fn bindgen_and_optimise(root: &Path, wasm: &Path, pkg: &Path, name: &str) -> Result<()> {
     eprintln!("xtask: wasm-bindgen {}", wasm.display());
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .out_name("web")
+        .input_path(wasm)
+        .out_name(name)
         .web(true)?
         .typescript(false)
-        .generate(&pkg)
+        .generate(pkg)
         .context("wasm-bindgen failed")?;
-    let bundle = pkg.join("web_bg.wasm");
+    let bundle = pkg.join(format!("{name}_bg.wasm"));
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
-    let optimised = pkg.join("web_bg.opt.wasm");
+    let optimised = pkg.join(format!("{name}_bg.opt.wasm"));
     status(
         Command::new(&wasm_opt)
             .arg("-Oz")
@@ -147,8 +173,7 @@ fn build_bundle(root: &Path) -> Result<PathBuf> {
             .arg(&optimised),
     )?;
     std::fs::rename(&optimised, &bundle)?;
-    report_sizes(&pkg)?;
-    Ok(pkg)
+    Ok(())
 }
 
 fn cargo_target_dir(root: &Path) -> PathBuf {
@@ -157,9 +182,9 @@ fn cargo_target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-fn report_sizes(pkg: &Path) -> Result<()> {
+fn report_sizes(pkg: &Path, names: &[&str], what: &str) -> Result<()> {
     let mut total_gzip = 0;
-    for name in ["web.js", "web_bg.wasm"] {
+    for name in names {
         let bytes = std::fs::read(pkg.join(name))?;
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         encoder.write_all(&bytes)?;
@@ -171,10 +196,7 @@ fn report_sizes(pkg: &Path) -> Result<()> {
             gzipped / 1024
         );
     }
-    eprintln!(
-        "xtask: browser bundle total {} KiB gzipped",
-        total_gzip / 1024
-    );
+    eprintln!("xtask: {what} total {} KiB gzipped", total_gzip / 1024);
     Ok(())
 }
 
@@ -245,6 +267,12 @@ fn test(root: &Path) -> Result<()> {
         cargo()
             .arg("clippy")
             .args(WEB_HYDRATE_ARGS)
+            .args(["--", "-D", "warnings"]),
+    )?;
+    status(
+        cargo()
+            .arg("clippy")
+            .args(RUNTIME_WASM_ARGS)
             .args(["--", "-D", "warnings"]),
     )?;
     status(
