@@ -151,12 +151,53 @@
     if (request === 'continue') return go(link('player-continue'));
     if (request === 'previous') return go(link('player-previous'));
     if ((request === 'choice' || request === 'jump') && answer.nav_request.target) {
-      return go(`/learn/${root.dataset.package}?item=${encodeURIComponent(answer.nav_request.target)}`);
+      return go(itemHref(answer.nav_request.target));
     }
     if (request === 'exit-all' || request === 'suspend-all' || request === 'abandon-all') {
       return go('/dashboard');
     }
     say('This activity has ended. Choose Continue or another part from the contents.');
+    refreshOutline();
+  }
+
+  const itemHref = (id) => `/learn/${root.dataset.package}?item=${encodeURIComponent(id)}`;
+
+  // After an activity ends, statuses change and later parts may unlock: read the outline again
+  // (`/api/player`, the page's own read-only server function) and update the contents and Continue.
+  async function refreshOutline() {
+    let view;
+    try {
+      const query = `package_id=${encodeURIComponent(root.dataset.package)}&item=${encodeURIComponent(launch.item)}`;
+      const response = await fetch(`/api/player?${query}`, { headers: { accept: 'application/json' } });
+      if (!response.ok) return;
+      view = await response.json();
+    } catch (error) {
+      return;
+    }
+    const toc = document.getElementById('player-toc');
+    for (const entry of view.entries || []) {
+      const line = [...toc.querySelectorAll('li[data-item]')].find((li) => li.dataset.item === entry.identifier);
+      if (!line) continue;
+      const status = line.querySelector('.toc-status');
+      if (status) status.textContent = entry.status;
+      const locked = line.querySelector('.toc-locked');
+      if (locked && entry.launchable && entry.available) {
+        const link = document.createElement('a');
+        link.href = itemHref(entry.identifier);
+        link.textContent = entry.title;
+        locked.nextElementSibling?.classList.contains('visually-hidden') && locked.nextElementSibling.remove();
+        locked.replaceWith(link);
+      }
+    }
+    const next = document.getElementById('player-continue');
+    if (next && next.tagName === 'BUTTON' && view.next && view.next_available) {
+      const link = document.createElement('a');
+      link.id = 'player-continue';
+      link.className = next.className;
+      link.href = itemHref(view.next);
+      link.textContent = 'Continue';
+      next.replaceWith(link);
+    }
   }
 
   window.addEventListener('message', (event) => {
@@ -189,6 +230,7 @@
         if (unloadWaiter) unloadWaiter();
         break;
       case 'rampart:error':
+        console.error('course launcher:', message.message);
         say('The course could not be started. Reload the page to try again.');
         break;
       default:

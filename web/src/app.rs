@@ -577,15 +577,15 @@ fn Player(view: PlayerView, csrf_token: String) -> impl IntoView {
                     <p id="player-status" class="player-status" role="status" aria-live="polite">
                         {if has_current { "Opening the activity…" } else { "This course has nothing to launch." }}
                     </p>
-                    <div class="player-frame-wrap">
-                        <iframe id="player-frame" title=frame_title></iframe>
-                    </div>
-                    <noscript><p>"The course player needs JavaScript switched on."</p></noscript>
                     <div class="player-controls" role="group" aria-label="Course navigation">
                         {previous}
                         {next}
                         <a id="player-exit" class="button secondary" href="/dashboard">"Exit"</a>
                     </div>
+                    <div class="player-frame-wrap">
+                        <iframe id="player-frame" title=frame_title></iframe>
+                    </div>
+                    <noscript><p>"The course player needs JavaScript switched on."</p></noscript>
                 </section>
             </div>
         </div>

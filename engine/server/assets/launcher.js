@@ -139,7 +139,7 @@ window.addEventListener('message', (event) => {
 // Best effort when the whole tab goes away: the player may still be listening.
 window.addEventListener('pagehide', () => flush('unload'));
 
-init().then(
+init({ module_or_path: '/__rampart/runtime_bg.wasm' }).then(
   () => post({ type: 'rampart:ready' }),
   (error) => {
     status.textContent = 'The course player could not be loaded. Reload the page to try again.';
