@@ -73,7 +73,8 @@ fn run_backend(backend: &str, learners: usize, length: Duration, every: Duration
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let workdir = std::env::current_dir()?.join("target/bench-runtime");
+    let workdir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-runtime");
     std::fs::create_dir_all(&workdir)?;
 
     let (store, cleanup) = server_rt.block_on(open_store(backend, &workdir))?;
@@ -98,7 +99,9 @@ fn run_backend(backend: &str, learners: usize, length: Duration, every: Duration
     let (engine, bare) = server_rt.block_on(serve(state.clone()))?;
     let result = client_rt.block_on(async {
         let launched = launch_all(&engine, seeded_learners, package_id).await?;
-        let (paced, mut launched) = paced_commits(&engine, launched, length, every).await?;
+        let (paced, mut launched) = paced_commits(&engine, launched, length, every)
+            .await
+            .context("paced commits")?;
         let health = paced_gets(
             &engine,
             "/healthz",
@@ -363,10 +366,14 @@ async fn launch_all(
     learners: Vec<Learner>,
     package_id: i64,
 ) -> Result<Vec<Launched>> {
+    // Learners arrive over a ramp, not in one instant: at most 64 launches are in flight.
+    let permits = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::new();
     for Learner { cookie, csrf } in learners {
         let engine = engine.to_owned();
+        let permits = permits.clone();
         tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire().await?;
             let mut connection = Connection::open(&engine).await?;
             let headers = format!(
                 "cookie: {cookie}\r\nx-csrf-token: {csrf}\r\norigin: http://127.0.0.1:3000\r\ncontent-type: application/json\r\n"
@@ -384,8 +391,11 @@ async fn launch_all(
         }));
     }
     let mut launched = Vec::new();
-    for task in tasks {
-        launched.push(task.await??);
+    for (i, task) in tasks.into_iter().enumerate() {
+        launched.push(
+            task.await?
+                .with_context(|| format!("launching learner {i}"))?,
+        );
     }
     Ok(launched)
 }
