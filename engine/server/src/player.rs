@@ -400,7 +400,8 @@ pub async fn outline(
             .map_err(|e| internal(&e))?
             .into_iter()
             .last()
-            .filter(|a| a.status != "abandoned"),
+            // A launch after a finished attempt starts a new one (see `runtime_api::current_attempt`).
+            .filter(|a| a.status == "in_progress"),
         None => None,
     };
     let version_id = attempt

@@ -290,8 +290,9 @@ pub async fn launch(
     }
 }
 
-/// The learner's attempt to continue: the newest one unless it was abandoned, else a new one on the
-/// package's newest version.
+/// The learner's attempt to continue: the newest one while it is in progress; after a completed (or
+/// abandoned) one, a new attempt on the package's newest version, so a finished attempt stays as it was
+/// in reports.
 async fn current_attempt(
     store: &Store,
     registration_id: i64,
@@ -300,7 +301,7 @@ async fn current_attempt(
 ) -> Result<Attempt, ApiError> {
     let attempts = store.attempts(registration_id).await?;
     match attempts.into_iter().last() {
-        Some(attempt) if attempt.status != "abandoned" => Ok(attempt),
+        Some(attempt) if attempt.status == "in_progress" => Ok(attempt),
         _ => Ok(store
             .start_attempt(registration_id, newest_version, now)
             .await?),

@@ -16,6 +16,7 @@ store::contract_tests!(
     oversized_commits_are_413,
     launch_needs_csrf_a_visible_package_and_prerequisites,
     the_player_and_dashboard_show_the_course,
+    scorm_2004_shares_data_and_starts_a_new_attempt_unless_suspended,
 );
 
 /// Two SCORM 1.2 SCOs; the second needs the first completed or passed.
@@ -624,4 +625,112 @@ async fn the_launcher_is_served_by_the_content_origin() {
     let wasm = get("/__rampart/runtime_bg.wasm").await.unwrap();
     assert_eq!(wasm.status(), StatusCode::NOT_FOUND);
     db.drop_database().await;
+}
+
+const MANIFEST_2004: &str = r#"<manifest identifier="rt4" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3" xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="O"><organization identifier="O"><title>Shared notes</title>
+    <item identifier="A" identifierref="R"><title>Write a note</title>
+      <adlcp:data><adlcp:map targetID="notes" readSharedData="true" writeSharedData="true"/></adlcp:data>
+    </item>
+  </organization></organizations>
+  <resources><resource identifier="R" type="webcontent" adlcp:scormType="sco" href="a.html"><file href="a.html"/></resource></resources>
+</manifest>"#;
+
+async fn scorm_2004_shares_data_and_starts_a_new_attempt_unless_suspended(store: &Store) {
+    let Course {
+        mut admin, mut nia, ..
+    } = course(store).await;
+    let token = admin.csrf_token().await;
+    let zip = zip_bytes(&[("imsmanifest.xml", MANIFEST_2004), ("a.html", "<p>a</p>")]);
+    let uploaded = admin
+        .upload(
+            "/admin/packages/upload",
+            Some(&token),
+            "notes.zip",
+            &zip,
+            "text/html",
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let package_id = store
+        .list_packages(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.title == "Shared notes")
+        .unwrap()
+        .id;
+
+    let first = launched(&mut nia, json!({ "package": package_id })).await;
+    assert_eq!(first["version"], "scorm2004");
+    assert_eq!(first["context"]["shared_data"][0]["id"], "notes");
+    assert_eq!(first["context"]["shared_data"][0]["store"], Value::Null);
+    let done = commit(
+        &mut nia,
+        &batch(
+            &first,
+            0,
+            json!([
+                call("initialize"),
+                set("adl.data.0.store", "remember me"),
+                set("cmi.location", "end"),
+                set("cmi.completion_status", "completed"),
+                set("cmi.score.scaled", "0.5"),
+                call("terminate"),
+            ]),
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(json_of(&done)["ended"], true);
+    let registration = first["registration"].as_i64().unwrap();
+    assert_eq!(
+        store.shared_data(registration).await.unwrap(),
+        vec![("notes".to_owned(), "remember me".to_owned())]
+    );
+    let attempt = store
+        .attempt(first["attempt"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(attempt.status, "completed", "{attempt:?}");
+    assert_eq!(attempt.completion_status.as_deref(), Some("completed"));
+    assert_eq!(attempt.score_scaled, Some(0.5));
+
+    // The course is completed: the next launch is a new attempt (the finished one stays as it was in
+    // reports), and it sees the shared store, which belongs to the registration.
+    let second = launched(&mut nia, json!({ "package": package_id })).await;
+    assert_ne!(second["attempt"], first["attempt"]);
+    assert_eq!(second["registration"], first["registration"]);
+    assert_eq!(
+        store
+            .attempt(first["attempt"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .status,
+        "completed"
+    );
+    assert_eq!(second["entry"], "ab-initio");
+    assert_eq!(second["data"], Value::Null);
+    assert_eq!(second["context"]["shared_data"][0]["store"], "remember me");
+    let suspended = commit(
+        &mut nia,
+        &batch(
+            &second,
+            0,
+            json!([
+                call("initialize"),
+                set("cmi.location", "middle"),
+                set("cmi.exit", "suspend"),
+                call("terminate"),
+            ]),
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.body);
+    let third = launched(&mut nia, json!({ "package": package_id })).await;
+    assert_eq!(third["entry"], "resume");
+    assert_eq!(third["data"]["location"], "middle");
 }
