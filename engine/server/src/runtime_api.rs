@@ -351,7 +351,38 @@ async fn launch_once(
     let attempt = current_attempt(store, registration.id, package.version_id, now).await?;
     let manifest = state.runtime.manifest(store, attempt.version_id).await?;
     let version = player::version(&manifest);
-    let states = store.sco_states(attempt.id).await?;
+    let mut states = store.sco_states(attempt.id).await?;
+    // Sessions of other activities the browser left without a final batch end now (one activity runs
+    // at a time per attempt), so their results count before this launch.
+    for open in states.iter_mut() {
+        if open.open && open.n_calls > 0 && request.item.as_deref() != Some(&open.item_identifier) {
+            let (record, session) = rebuild(state, store, open).await?;
+            let end = session.finish();
+            let finished = finished_state(open.clone(), &record, &end);
+            let written = store
+                .write_sco(
+                    &ScoWrite {
+                        state: finished,
+                        expected_revision: Some(open.revision),
+                        journal: None,
+                        registration_id: registration.id,
+                        shared_data: end.shared_data_writes,
+                        summary: None,
+                    },
+                    now,
+                )
+                .await
+                .map_err(|error| match error {
+                    StoreError::Conflict { .. } => ApiError::conflict(
+                        "conflict",
+                        "Another activity of this course saved at the same moment; try again.",
+                    ),
+                    other => other.into(),
+                })?;
+            state.runtime.remember(&written, None);
+            *open = written;
+        }
+    }
     let entries = player::entries(&manifest);
     let launchable = |id: &str| {
         entries

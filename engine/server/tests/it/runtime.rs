@@ -17,6 +17,7 @@ store::contract_tests!(
     launch_needs_csrf_a_visible_package_and_prerequisites,
     the_player_and_dashboard_show_the_course,
     scorm_2004_shares_data_and_starts_a_new_attempt_unless_suspended,
+    a_launch_finishes_sessions_left_open,
 );
 
 /// Two SCORM 1.2 SCOs; the second needs the first completed or passed.
@@ -733,4 +734,42 @@ async fn scorm_2004_shares_data_and_starts_a_new_attempt_unless_suspended(store:
     let third = launched(&mut nia, json!({ "package": package_id })).await;
     assert_eq!(third["entry"], "resume");
     assert_eq!(third["data"]["location"], "middle");
+}
+
+async fn a_launch_finishes_sessions_left_open(store: &Store) {
+    let Course {
+        mut nia,
+        package_id,
+        ..
+    } = course(store).await;
+    let first = launched(&mut nia, json!({ "package": package_id })).await;
+    // The browser went away after this batch: no Terminate, no final beacon.
+    let reply = commit(
+        &mut nia,
+        &batch(
+            &first,
+            0,
+            json!([
+                call("initialize"),
+                set("cmi.core.lesson_status", "completed"),
+                set("cmi.core.session_time", "0000:01:30.00"),
+            ]),
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // S2 needs S1 completed, which only the end of S1's session records.
+    let second = launched(&mut nia, json!({ "package": package_id, "item": "S2" })).await;
+    assert_eq!(second["item"], "S2");
+    let s1 = store
+        .sco_state(first["attempt"].as_i64().unwrap(), "S1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!s1.open);
+    assert_eq!(s1.completion_status.as_deref(), Some("completed"));
+    assert_eq!(s1.total_time_cs, 9_000);
+    let late = commit(&mut nia, &batch(&first, 3, json!([call("commit")]), false)).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
 }
