@@ -5,6 +5,9 @@
 //! (`acknowledge(n)`).
 //!
 //! Results are strings, as the SCORM API returns them (`"true"`/`"false"` for the state-changing calls).
+//!
+//! Small on purpose: the launch arrives as a JavaScript object (read with `serde-wasm-bindgen`, which
+//! uses the browser's own parser) and the journal is written by hand, so no JSON library is compiled in.
 
 use runtime::{AttemptData, Call, LaunchContext, Session, Version};
 use serde::Deserialize;
@@ -33,15 +36,19 @@ fn answer(accepted: bool) -> String {
 
 #[wasm_bindgen]
 impl ScormSession {
-    /// Starts a session from the launch JSON `{version, context, data}`.
+    /// Starts a session from the launch object `{version, context, data}` (the launch answer's fields).
     #[wasm_bindgen(constructor)]
-    pub fn new(launch: &str) -> Result<ScormSession, JsError> {
-        let launch: Launch = serde_json::from_str(launch)
+    pub fn new(launch: JsValue) -> Result<ScormSession, JsError> {
+        let launch: Launch = serde_wasm_bindgen::from_value(launch)
             .map_err(|error| JsError::new(&format!("the launch is not valid: {error}")))?;
-        Ok(ScormSession {
+        Ok(ScormSession::from_launch(launch))
+    }
+
+    fn from_launch(launch: Launch) -> ScormSession {
+        ScormSession {
             session: Session::new(launch.version, launch.context, launch.data),
             journal: Vec::new(),
-        })
+        }
     }
 
     /// `cmi.entry` of this session: `ab-initio`, `resume` or empty.
@@ -99,9 +106,29 @@ impl ScormSession {
         self.session.get_diagnostic(code)
     }
 
-    /// The journaled calls not yet acknowledged, as a JSON array of `runtime::Call`.
+    /// The journaled calls not yet acknowledged, as a JSON array of `runtime::Call`
+    /// (`{"call":"set-value","element":…,"value":…}`, `{"call":"initialize"}` …).
     pub fn journal(&self) -> String {
-        serde_json::to_string(&self.journal).unwrap_or_else(|_| "[]".to_owned())
+        let mut out = String::from("[");
+        for (index, call) in self.journal.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            match call {
+                Call::Initialize => out.push_str(r#"{"call":"initialize"}"#),
+                Call::Commit => out.push_str(r#"{"call":"commit"}"#),
+                Call::Terminate => out.push_str(r#"{"call":"terminate"}"#),
+                Call::SetValue { element, value } => {
+                    out.push_str(r#"{"call":"set-value","element":"#);
+                    push_json_string(&mut out, element);
+                    out.push_str(r#","value":"#);
+                    push_json_string(&mut out, value);
+                    out.push('}');
+                }
+            }
+        }
+        out.push(']');
+        out
     }
 
     /// How many calls are journaled and not yet acknowledged.
@@ -128,14 +155,55 @@ impl ScormSession {
     }
 }
 
+/// Appends `text` as a JSON string literal.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn session(json: &str) -> ScormSession {
+        ScormSession::from_launch(serde_json::from_str(json).expect("a valid launch"))
+    }
+
+    #[test]
+    fn the_journal_is_json_the_server_reads() {
+        let mut s = session(r#"{"version":"scorm12","context":{},"data":null}"#);
+        s.initialize("");
+        let tricky = "quote \" backslash \\ newline \n tab \t nul \u{0} bell \u{7} é 😀 \u{2028}";
+        assert_eq!(s.set_value("cmi.suspend_data", tricky), "true");
+        let calls: Vec<Call> = serde_json::from_str(&s.journal()).expect("valid JSON");
+        assert_eq!(
+            calls,
+            vec![
+                Call::Initialize,
+                Call::SetValue {
+                    element: "cmi.suspend_data".into(),
+                    value: tricky.into()
+                }
+            ]
+        );
+    }
+
     #[test]
     fn accepted_calls_are_journaled_and_acknowledged() {
-        let mut session = ScormSession::new(r#"{"version":"scorm2004","context":{},"data":null}"#)
-            .unwrap_or_else(|_| panic!("a valid launch"));
+        let mut session = session(r#"{"version":"scorm2004","context":{},"data":null}"#);
         assert_eq!(session.entry(), "ab-initio");
         assert_eq!(session.commit(""), "false", "commit before initialize");
         assert_eq!(session.get_last_error(), "142");

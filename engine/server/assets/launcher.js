@@ -87,9 +87,7 @@ const SCORM_2004 = {
 
 function start(launch) {
   if (session) return; // one launch per launcher page
-  session = new ScormSession(JSON.stringify({
-    version: launch.version, context: launch.context, data: launch.data,
-  }));
+  session = new ScormSession({ version: launch.version, context: launch.context, data: launch.data });
   // Only the API of the package's version: dual-mode SCOs must not pick the other data model.
   if (launch.version === 'scorm12') {
     window.API = makeApi(SCORM_12);
