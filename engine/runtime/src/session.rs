@@ -290,13 +290,14 @@ impl Session {
         summarise(self.version, &model)
     }
 
-    /// How the session ended. Call after `terminate`; if the SCO never terminated (the browser went away),
-    /// the session ends as the data stands, exactly as a terminate would have left it.
+    /// How the session ended. Call after `terminate`. If the SCO never terminated (the tab was closed,
+    /// the browser crashed), the session ends as the data stands and, unless the SCO had set an exit of
+    /// its own, as *suspended*: the learner did not choose to end the attempt, so the next launch resumes
+    /// where they were and closing a tab loses nothing. The LMS's end-of-session status rules (SCORM 1.2
+    /// "completed when unset") apply only to a real terminate.
     pub fn finish(mut self) -> SessionEnd {
-        if self.state == State::Running {
-            self.apply_status_rules_at_end();
-        }
-        let mut data = self.data;
+        let abandoned = self.state != State::Terminated;
+        let mut data = std::mem::replace(&mut self.data, AttemptData::new(self.version));
         let exit = data.exit;
         let nav_request = data.nav_request.clone();
         data.total_time_cs = data.total_time_with_session_cs();
@@ -304,7 +305,7 @@ impl Session {
         let suspended = match self.version {
             Version::Scorm2004 => exit == Exit::Suspend || nav_request == NavRequest::SuspendAll,
             Version::Scorm12 => exit == Exit::Suspend,
-        };
+        } || (abandoned && exit == Exit::Unspecified);
         data.suspended = suspended;
         let shared_data_writes = std::mem::take(&mut data.shared_data_writes);
         let summary = {

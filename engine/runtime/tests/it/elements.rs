@@ -452,6 +452,36 @@ fn scorm2004_a_closed_tab_ends_the_session_as_it_stands() {
 }
 
 #[test]
+fn a_session_never_terminated_is_suspended_unless_the_sco_chose_an_exit() {
+    let mut s = started(Version::Scorm2004, context());
+    set(&mut s, "cmi.location", "p7", "0");
+    let end = s.finish();
+    assert!(end.suspended, "closing the tab must not end the attempt");
+    let mut s = Session::new(Version::Scorm2004, context(), end.resume_data());
+    assert!(s.initialize(""));
+    get(&mut s, "cmi.entry", "resume", "0");
+    get(&mut s, "cmi.location", "p7", "0");
+
+    let mut s = started(Version::Scorm2004, context());
+    set(&mut s, "cmi.exit", "normal", "0");
+    assert!(!s.finish().suspended, "an exit the SCO chose is respected");
+
+    let mut s = started(Version::Scorm12, context());
+    let end = s.clone().finish();
+    assert!(end.suspended);
+    assert_eq!(
+        end.data.completion_status.as_deref(),
+        Some("not attempted"),
+        "an abandoned 1.2 session is not marked completed"
+    );
+    assert!(s.terminate(""));
+    assert_eq!(
+        s.finish().data.completion_status.as_deref(),
+        Some("completed")
+    );
+}
+
+#[test]
 fn scorm12_core_elements() {
     let mut ctx = context();
     ctx.mastery_score = Some(80.0);
