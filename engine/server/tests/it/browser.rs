@@ -1,6 +1,6 @@
 //! End to end in a real browser: the `rampart` binary on a fresh SQLite data directory, driven by
-//! headless Debian chromium through playwright-core (`e2e/foundation.mjs`). Needs the browser bundle,
-//! which `cargo xtask test` builds first.
+//! headless Debian chromium through playwright-core (`e2e/foundation.mjs`, `e2e/player.mjs`). Needs the
+//! browser bundle, which `cargo xtask test` builds first.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -139,4 +139,155 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
             "the server log must not contain {secret:?}"
         );
     }
+}
+
+/// A learner takes a two-part SCORM 2004 course in the player; closing the tab mid-session loses nothing.
+#[test]
+fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
+    let root = workspace_root();
+    let site_dir = std::env::var_os("RAMPART_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/site"));
+    for file in ["pkg/web_bg.wasm", "pkg/runtime_bg.wasm"] {
+        assert!(
+            site_dir.join(file).is_file(),
+            "{file} is missing from {}; run `cargo xtask test`, which builds it first",
+            site_dir.display()
+        );
+    }
+    let data_dir = tempfile::tempdir().unwrap();
+    let (port, content_port) = (free_port(), free_port());
+    let base_url = format!("http://127.0.0.1:{port}");
+    let artifacts = root.join("target/e2e");
+    std::fs::create_dir_all(&artifacts).unwrap();
+
+    // The course: the fixture folder zipped as an LMS would receive it.
+    let fixture = root.join("e2e/fixtures/player-course");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&fixture)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, body)| (name.as_str(), body.as_str()))
+        .collect();
+    let package_zip = artifacts.join("player-course.zip");
+    crate::support::write_zip(&package_zip, &borrowed);
+
+    // Seeded through the CLI on the same data directory, as an operator would.
+    let cli = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(args)
+            .env("RAMPART_DATA_DIR", data_dir.path())
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run rampart");
+        if let Some(input) = stdin {
+            writeln!(child.stdin.take().unwrap(), "{input}").unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "rampart {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let password = "correct horse battery staple";
+    cli(&["migrate"], None);
+    cli(
+        &[
+            "user",
+            "create",
+            "--email",
+            "ada@nhs.example",
+            "--name",
+            "Ada Admin",
+            "--role",
+            "platform_admin",
+        ],
+        Some(password),
+    );
+    cli(
+        &["org", "create", "Leeds Trust", "--kind", "acute_trust"],
+        None,
+    );
+    cli(
+        &[
+            "user",
+            "create",
+            "--email",
+            "lena@leeds.example",
+            "--name",
+            "Lena Learner",
+            "--org",
+            "leeds-trust",
+        ],
+        Some(password),
+    );
+    cli(
+        &[
+            "package",
+            "import",
+            package_zip.to_str().unwrap(),
+            "--org",
+            "leeds-trust",
+        ],
+        None,
+    );
+
+    let log = std::fs::File::create(artifacts.join("player-server.log")).unwrap();
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .arg("serve")
+            .env("RAMPART_DATA_DIR", data_dir.path())
+            .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "RAMPART_CONTENT_LISTEN",
+                format!("127.0.0.1:{content_port}"),
+            )
+            .env("RAMPART_PUBLIC_URL", &base_url)
+            .env(
+                "RAMPART_CONTENT_URL",
+                format!("http://localhost:{content_port}"),
+            )
+            .env("RAMPART_SITE_DIR", &site_dir)
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start rampart"),
+    );
+    wait_until_ready(&base_url, &mut server);
+
+    let output = Command::new("node")
+        .arg(root.join("e2e/player.mjs"))
+        .env("RAMPART_URL", &base_url)
+        .env("ARTIFACTS_DIR", &artifacts)
+        .env("LEARNER_EMAIL", "lena@leeds.example")
+        .current_dir(&root)
+        .output()
+        .expect("run node (Node.js must be installed)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "player browser test failed:\n{stdout}\n{stderr}"
+    );
+
+    drop(server);
+    let server_log = std::fs::read_to_string(artifacts.join("player-server.log")).unwrap();
+    assert!(
+        !server_log.contains(password),
+        "the server log must not contain the password"
+    );
 }
