@@ -224,10 +224,19 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
 
 /// Debian's chromium is the browser for end-to-end tests; install it when it is missing.
 fn ensure_chromium() -> Result<()> {
-    if Path::new("/usr/bin/chromium").exists() {
+    ensure_debian_package("/usr/bin/chromium", "chromium")
+}
+
+/// xmllint checks the built SCORM 2004 manifests against the ADL schemas (the `course` crate's tests).
+fn ensure_xmllint() -> Result<()> {
+    ensure_debian_package("/usr/bin/xmllint", "libxml2-utils")
+}
+
+fn ensure_debian_package(binary: &str, package: &str) -> Result<()> {
+    if Path::new(binary).exists() {
         return Ok(());
     }
-    eprintln!("xtask: /usr/bin/chromium is missing; installing Debian's chromium package");
+    eprintln!("xtask: {binary} is missing; installing Debian's {package} package");
     let sudo = if is_root() { vec![] } else { vec!["sudo"] };
     let apt = |args: &[&str]| {
         let mut command = Command::new(if sudo.is_empty() { "apt-get" } else { "sudo" });
@@ -238,7 +247,7 @@ fn ensure_chromium() -> Result<()> {
         status(&mut command)
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "--no-install-recommends", "chromium"])?;
+    apt(&["install", "-y", "-q", "--no-install-recommends", package])?;
     Ok(())
 }
 
@@ -254,6 +263,7 @@ fn is_root() -> bool {
 fn test(root: &Path) -> Result<()> {
     status(cargo().args(["fmt", "--all", "--", "--check"]))?;
     ensure_chromium()?;
+    ensure_xmllint()?;
     build_bundle(root)?;
     status(cargo().args([
         "clippy",

@@ -40,6 +40,9 @@ pub struct Config {
     pub package_max_unpacked_mb: u64,
     /// Largest uncompressed ÷ compressed ratio of a file over 1 MiB before it counts as a zip bomb.
     pub package_max_ratio: u64,
+    /// The course source (`pathways.toml`, `modules/*`): on first run, with no packages yet, its modules
+    /// are built as SCORM 2004 and imported, shared with every organisation. A missing folder seeds nothing.
+    pub courses_dir: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +67,7 @@ impl Default for Config {
             package_max_files: package::Limits::default().max_entries,
             package_max_unpacked_mb: package::Limits::default().max_total_uncompressed >> 20,
             package_max_ratio: package::Limits::default().max_ratio,
+            courses_dir: PathBuf::from("courses"),
         }
     }
 }
@@ -246,7 +250,7 @@ fn describe_figment_error(
                         "unknown configuration key {field:?} (from the file, or the environment variable \
                          {variable}); known keys: listen, content_listen, public_url, content_url, data_dir, \
                          database_url, secret_key, site_dir, log_format, package_max_files, \
-                         package_max_unpacked_mb, package_max_ratio"
+                         package_max_unpacked_mb, package_max_ratio, courses_dir"
                     );
                 }
                 other => other.to_string(),
@@ -348,6 +352,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("RAMPART_PACKAGE_MAX_RATIO"), "{err}");
+    }
+
+    #[test]
+    fn the_courses_folder_is_configurable() {
+        assert_eq!(
+            Config::load(None, &[]).unwrap().courses_dir,
+            PathBuf::from("courses")
+        );
+        let config = Config::load(None, &env(&[("RAMPART_COURSES_DIR", "/srv/courses")])).unwrap();
+        assert_eq!(config.courses_dir, PathBuf::from("/srv/courses"));
     }
 
     #[test]

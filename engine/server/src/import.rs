@@ -39,7 +39,8 @@ impl BlobStore {
         self.root.join("blobs").join(prefix).join(sha256)
     }
 
-    fn temp_dir(&self) -> PathBuf {
+    /// Where files wait before they are hashed into place (same file system as the blobs).
+    pub fn temp_dir(&self) -> PathBuf {
         self.root.join("tmp")
     }
 }

@@ -6,6 +6,7 @@
 pub mod config;
 mod content;
 pub mod content_token;
+pub mod courses;
 mod export;
 mod guard;
 mod headers;

@@ -38,6 +38,47 @@ enum Command {
     /// Check and import SCORM packages.
     #[command(subcommand)]
     Package(PackageCommand),
+    /// Build SCORM packages from course source (see courses/FORMAT.md).
+    #[command(subcommand)]
+    Course(CourseCommand),
+}
+
+#[derive(Subcommand)]
+enum CourseCommand {
+    /// Build one module folder into a SCORM package zip. Exit status: 0 built, 1 errors in the source.
+    Build {
+        /// The module folder (holding module.toml).
+        module_dir: PathBuf,
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// The zip to write.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Build every module of a course folder in both formats (`<id>-scorm12.zip`, `<id>-scorm2004.zip`).
+    /// Exit status: 0 all built, 1 some module has errors (the others are still built).
+    BuildAll {
+        /// The course folder (holding pathways.toml and modules/).
+        courses_dir: PathBuf,
+        /// The folder to write the zips into (created if missing).
+        #[arg(short = 'o', long = "output")]
+        out_dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Scorm12,
+    Scorm2004,
+}
+
+impl From<FormatArg> for course::Format {
+    fn from(format: FormatArg) -> course::Format {
+        match format {
+            FormatArg::Scorm12 => course::Format::Scorm12,
+            FormatArg::Scorm2004 => course::Format::Scorm2004,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -101,6 +142,10 @@ fn main() -> std::process::ExitCode {
     if let Command::Package(PackageCommand::Validate { zip, json }) = &cli.command {
         return validate_package(zip, *json);
     }
+    // Nor does building courses: it reads source folders and writes zips.
+    if let Command::Course(command) = &cli.command {
+        return course_command(command);
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(config) => config,
@@ -158,8 +203,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             import(&zip, org.as_deref(), in_progress, &config).await
         }
-        Command::Package(PackageCommand::Validate { .. }) => {
-            unreachable!("validate runs before the configuration is loaded")
+        Command::Package(PackageCommand::Validate { .. }) | Command::Course(_) => {
+            unreachable!("validate and course commands run before the configuration is loaded")
         }
         Command::Org(command) => org(command, &config).await,
         Command::User(command) => user(command, &config).await,
@@ -375,4 +420,115 @@ async fn import(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+fn course_command(command: &CourseCommand) -> std::process::ExitCode {
+    let result = match command {
+        CourseCommand::Build {
+            module_dir,
+            format,
+            output,
+        } => build_course_module(module_dir, (*format).into(), output),
+        CourseCommand::BuildAll {
+            courses_dir,
+            out_dir,
+        } => build_all_courses(courses_dir, out_dir),
+    };
+    match result {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("rampart: {error:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// Builds, checks and writes one package; `Ok(false)` when the built package failed its own check.
+fn write_built(
+    module: &course::Module,
+    format: course::Format,
+    output: &std::path::Path,
+) -> anyhow::Result<bool> {
+    let built = server::courses::build_package(module, format);
+    if !built.report.valid {
+        for diagnostic in built.report.errors() {
+            eprintln!("{diagnostic}");
+        }
+        eprintln!(
+            "rampart: the {format} package of {} failed the package check; this is a builder bug",
+            module.id
+        );
+        return Ok(false);
+    }
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(output, &built.zip).with_context(|| format!("writing {}", output.display()))?;
+    println!(
+        "built {}: {format} \"{}\", {} files, {:.1} KiB",
+        output.display(),
+        module.title,
+        built.n_files,
+        built.zip.len() as f64 / 1024.0
+    );
+    Ok(true)
+}
+
+fn build_course_module(
+    dir: &std::path::Path,
+    format: course::Format,
+    output: &std::path::Path,
+) -> anyhow::Result<bool> {
+    let files = server::courses::read_module_files(dir)?;
+    let module = match course::Module::from_files(dir, &files) {
+        Ok(module) => module,
+        Err(problems) => {
+            eprintln!("{problems}");
+            eprintln!(
+                "rampart: {} error(s) in {}: nothing was built",
+                problems.errors().count(),
+                dir.display()
+            );
+            return Ok(false);
+        }
+    };
+    for warning in &module.warnings {
+        eprintln!("{warning}");
+    }
+    write_built(&module, format, output)
+}
+
+fn build_all_courses(dir: &std::path::Path, out_dir: &std::path::Path) -> anyhow::Result<bool> {
+    if !dir.join("modules").is_dir() {
+        return Err(anyhow!(
+            "{} has no modules/ folder; give the course folder (the one holding pathways.toml and modules/)",
+            dir.display()
+        ));
+    }
+    let files = server::courses::read_course_files(dir)?;
+    let loaded = course::load_course(dir, &files);
+    for problem in &loaded.problems {
+        eprintln!("{problem}");
+    }
+    let mut ok = !loaded.problems.iter().any(course::Problem::is_error);
+    let mut n = 0;
+    for module in &loaded.modules {
+        for format in course::Format::ALL {
+            let output = out_dir.join(course::package_file_name(module, format));
+            if write_built(module, format, &output)? {
+                n += 1;
+            } else {
+                ok = false;
+            }
+        }
+    }
+    let errors = loaded.problems.iter().filter(|p| p.is_error()).count();
+    if ok {
+        println!("{n} packages built from {} modules", loaded.modules.len());
+    } else {
+        eprintln!("rampart: {n} packages built; {errors} error(s) kept the rest from building");
+    }
+    Ok(ok)
 }

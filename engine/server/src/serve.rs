@@ -51,6 +51,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = app_state(&config, store.clone())?;
     std::fs::create_dir_all(&state.content_dir)
         .with_context(|| format!("creating {}", state.content_dir.display()))?;
+    crate::courses::seed_on_start(&state, &config.courses_dir).await;
     if !config.site_dir.join("pkg").join("web.js").is_file() {
         tracing::warn!(
             site_dir = %config.site_dir.display(),

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod courses;
 mod import;
 mod runtime;
 mod support;
