@@ -179,6 +179,11 @@ impl ApiError {
     fn conflict(code: &str, message: &str) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, message)
     }
+
+    /// Another writer changed the same row between our read and our write: worth trying again.
+    fn is_race(&self) -> bool {
+        self.status == StatusCode::CONFLICT && self.body["error"] == "conflict"
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -278,7 +283,7 @@ pub async fn launch(
         let mut tries = 0;
         loop {
             match launch_once(&state, &user, &request).await {
-                Err(error) if error.status == StatusCode::CONFLICT && tries < 3 => tries += 1,
+                Err(error) if error.is_race() && tries < 3 => tries += 1,
                 other => return other,
             }
         }
@@ -565,19 +570,11 @@ async fn rebuild(
         None => None,
     };
     let mut session = Session::new(record.version, record.context.clone(), base);
-    let journal = store
-        .runtime_commits(sco.attempt_id, &sco.item_identifier, sco.launch_no)
-        .await?;
-    for row in journal {
-        let calls: Vec<Call> = serde_json::from_str(&row.calls).map_err(|e| {
-            tracing::error!(error = %e, "stored journal cannot be read");
-            ApiError::internal()
-        })?;
-        if let Err(refused) = runtime::replay(&mut session, &calls) {
-            // The calls were accepted when they were stored; only a changed run-time refuses them now.
-            tracing::error!(%refused, attempt = sco.attempt_id, "a stored journal no longer replays");
-            return Err(ApiError::internal());
-        }
+    let calls = stored_calls(store, sco).await?;
+    if let Err(refused) = runtime::replay(&mut session, &calls) {
+        // The calls were accepted when they were stored; only a changed run-time refuses them now.
+        tracing::error!(%refused, attempt = sco.attempt_id, "a stored journal no longer replays");
+        return Err(ApiError::internal());
     }
     Ok((record, session))
 }
@@ -662,7 +659,7 @@ pub async fn commit(
         let mut tries = 0;
         loop {
             match commit_once(&state, &user, &request).await {
-                Err(error) if error.status == StatusCode::CONFLICT && tries < 3 => tries += 1,
+                Err(error) if error.is_race() && tries < 3 => tries += 1,
                 other => return other,
             }
         }
@@ -832,17 +829,30 @@ async fn commit_once(
     })
 }
 
+/// The launch's journaled calls as of `sco` (the state read): rows a concurrent writer added since are
+/// left out, so the session rebuilt matches the revision the caller will name when it writes.
 async fn stored_calls(store: &Store, sco: &ScoState) -> Result<Vec<Call>, ApiError> {
+    let wanted = usize::try_from(sco.n_calls).unwrap_or(0);
     let mut calls = Vec::new();
     for row in store
         .runtime_commits(sco.attempt_id, &sco.item_identifier, sco.launch_no)
         .await?
     {
+        if calls.len() >= wanted {
+            break;
+        }
         let batch: Vec<Call> = serde_json::from_str(&row.calls).map_err(|e| {
             tracing::error!(error = %e, "stored journal cannot be read");
             ApiError::internal()
         })?;
         calls.extend(batch);
+    }
+    if calls.len() != wanted {
+        // Rows and state disagree: only a writer between our two reads explains it, so read again.
+        return Err(ApiError::conflict(
+            "conflict",
+            "Another save of this launch happened at the same moment.",
+        ));
     }
     Ok(calls)
 }

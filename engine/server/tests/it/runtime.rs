@@ -18,6 +18,7 @@ store::contract_tests!(
     the_player_and_dashboard_show_the_course,
     scorm_2004_shares_data_and_starts_a_new_attempt_unless_suspended,
     a_launch_finishes_sessions_left_open,
+    concurrent_copies_of_a_batch_are_stored_once,
 );
 
 /// Two SCORM 1.2 SCOs; the second needs the first completed or passed.
@@ -772,4 +773,36 @@ async fn a_launch_finishes_sessions_left_open(store: &Store) {
     assert_eq!(s1.total_time_cs, 9_000);
     let late = commit(&mut nia, &batch(&first, 3, json!([call("commit")]), false)).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+}
+
+async fn concurrent_copies_of_a_batch_are_stored_once(store: &Store) {
+    let Course {
+        mut nia,
+        package_id,
+        ..
+    } = course(store).await;
+    let first = launched(&mut nia, json!({ "package": package_id })).await;
+    // A beacon and a fetch racing, answered by two server processes on one database.
+    let mut other_server = nia.restarted();
+    let body = batch(
+        &first,
+        0,
+        json!([call("initialize"), set("cmi.core.lesson_location", "p9")]),
+        false,
+    );
+    let (one, two) = tokio::join!(commit(&mut nia, &body), commit(&mut other_server, &body));
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(two.status, StatusCode::OK, "{}", two.body);
+    assert_eq!(json_of(&one)["acknowledged"], 2);
+    assert_eq!(json_of(&two)["acknowledged"], 2);
+    assert_eq!(journal_len(store, &first).await, 1);
+    // Each server continues from what the other stored.
+    let next = commit(&mut nia, &batch(&first, 2, json!([call("commit")]), false)).await;
+    assert_eq!(json_of(&next)["acknowledged"], 3, "{}", next.body);
+    let last = commit(
+        &mut other_server,
+        &batch(&first, 3, json!([call("terminate")]), false),
+    )
+    .await;
+    assert_eq!(json_of(&last)["ended"], true, "{}", last.body);
 }
