@@ -292,3 +292,146 @@ pub fn zip_package(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         .expect("writing to memory cannot fail")
         .into_inner()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<PathBuf, Vec<u8>> {
+        pairs
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.as_bytes().to_vec()))
+            .collect()
+    }
+
+    const MODULE: &str = r#"id = "tiny"
+title = "Tiny"
+summary = "A tiny module."
+minutes = 10
+version = "1"
+[assessment]
+questions = 1
+pass_mark = 1.0
+retry = false
+[[page]]
+file = "pages/one.md"
+"#;
+
+    const QUESTIONS: &str = r#"[[question]]
+id = "q1"
+text = "Is a < b when the script says `</script>`?"
+[[question.option]]
+text = "Yes"
+correct = true
+feedback = "Right."
+[[question.option]]
+text = "No"
+feedback = "Wrong."
+"#;
+
+    fn tiny() -> Module {
+        Module::from_files(
+            Path::new("tiny"),
+            &files(&[
+                ("module.toml", MODULE),
+                ("pages/one.md", "# One\n\nHello.\n"),
+                ("questions.toml", QUESTIONS),
+            ]),
+        )
+        .unwrap()
+    }
+
+    fn course_data(html: &str) -> serde_json::Value {
+        let start = html.find("id=\"course-data\">").unwrap() + "id=\"course-data\">".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    #[test]
+    fn formats_parse_as_the_command_line_spells_them() {
+        assert_eq!(Format::parse("scorm12"), Some(Format::Scorm12));
+        assert_eq!(Format::parse("SCORM-2004"), Some(Format::Scorm2004));
+        assert_eq!(Format::parse("scorm2005"), None);
+        assert_eq!(Format::Scorm2004.to_string(), "SCORM 2004 4th Edition");
+    }
+
+    #[test]
+    fn index_html_holds_every_page_the_assessment_and_safe_data() {
+        let module = tiny();
+        assert!(
+            module
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("retry repeats"))
+        );
+        let built = build(&module, Format::Scorm12);
+        let html = String::from_utf8(built[1].1.clone()).unwrap();
+        assert!(html.contains("<section class=\"page\" id=\"page-one\" data-page=\"one\""));
+        assert!(html.contains("id=\"page-assessment\""));
+        assert!(html.contains("You need 1 right (100%) to pass."));
+        assert!(!html.contains("try again straight away"), "retry = false");
+        assert_eq!(
+            html.matches("</script>").count(),
+            2,
+            "no string closes the data early"
+        );
+        let data = course_data(&html);
+        assert_eq!(data["format"], "scorm12");
+        assert_eq!(data["assessment"]["n"], 1);
+        assert_eq!(data["assessment"]["retry"], false);
+        assert_eq!(data["bank"][0]["id"], "q1");
+        assert_eq!(data["bank"][0]["options"][0]["c"], true);
+        assert!(
+            data["bank"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("a &lt; b when the script says <code>&lt;/script&gt;</code>")
+        );
+    }
+
+    #[test]
+    fn manifests_take_the_pass_mark() {
+        let module = tiny();
+        let manifest = |format| String::from_utf8(build(&module, format)[0].1.clone()).unwrap();
+        assert!(manifest(Format::Scorm12).contains("<adlcp:masteryscore>100</adlcp:masteryscore>"));
+        assert!(
+            manifest(Format::Scorm2004)
+                .contains("<imsss:minNormalizedMeasure>1</imsss:minNormalizedMeasure>")
+        );
+        assert!(manifest(Format::Scorm2004).contains("<file href=\"player.js\"/>"));
+    }
+
+    #[test]
+    fn a_missing_module_toml_or_page_is_named() {
+        let problems = Module::from_files(Path::new("m"), &files(&[])).unwrap_err();
+        assert_eq!(
+            problems.to_string().lines().next().unwrap(),
+            "m/module.toml: error: the module folder has no module.toml"
+        );
+        let problems = Module::from_files(
+            Path::new("m"),
+            &files(&[("module.toml", MODULE), ("questions.toml", QUESTIONS)]),
+        )
+        .unwrap_err();
+        assert!(
+            problems
+                .to_string()
+                .contains("m/module.toml:11: error: page file \"pages/one.md\" does not exist"),
+            "{problems}"
+        );
+        let problems = Module::from_files(
+            Path::new("m"),
+            &files(&[
+                ("module.toml", &MODULE.replace("title", "titel")),
+                ("questions.toml", QUESTIONS),
+            ]),
+        )
+        .unwrap_err();
+        assert!(
+            problems.to_string().contains(
+                "m/module.toml:2: error: module.toml is not valid: unknown field `titel`"
+            ),
+            "{problems}"
+        );
+    }
+}
