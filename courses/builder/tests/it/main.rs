@@ -250,6 +250,10 @@ fn every_real_module_builds_and_passes_the_package_checker() {
             );
         }
     }
+    assert!(
+        !course.pathways.is_empty(),
+        "courses/pathways.toml names the role pathways"
+    );
     for pathway in &course.pathways {
         assert!(!pathway.modules.is_empty(), "{}", pathway.id);
     }
