@@ -33,7 +33,14 @@
     statusLine.textContent = text;
   }
 
+  // For people debugging and for browser tests: where the launch stands (`data-state`: launching,
+  // running, ended, failed) and how many calls of it the server has stored (`data-acknowledged`).
+  function mark(state) {
+    root.dataset.state = state;
+  }
+
   async function start() {
+    mark('launching');
     let response;
     try {
       response = await fetch('/api/runtime/launch', {
@@ -47,16 +54,19 @@
         body: JSON.stringify({ package: Number(root.dataset.package), item: root.dataset.item }),
       });
     } catch (error) {
+      mark('failed');
       say('Rampart could not be reached. Check your connection and reload the page.');
       return;
     }
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) {
+      mark('failed');
       say(answer.message || 'The activity could not be opened.');
       return;
     }
     launch = answer;
     acknowledged = launch.seq;
+    root.dataset.acknowledged = String(acknowledged);
     frame.src = launch.launcher_url;
   }
 
@@ -95,12 +105,14 @@
       if (done > 0) {
         pending = pending.slice(done);
         acknowledged += done;
+        root.dataset.acknowledged = String(acknowledged);
       }
       if (answer.ended) finish(answer);
       return 'ok';
     }
     if (response.status >= 500 || response.status === 429) return 'retry';
     broken = true;
+    mark('failed');
     clearInterval(timer);
     if (response.status === 422) {
       say(`Your last answer could not be saved (error ${answer.error_code}: ${answer.diagnostic}). Reload the page to carry on.`);
@@ -141,6 +153,7 @@
   // The session is over on the server: follow what the SCO asked for, if anything.
   function finish(answer) {
     ended = true;
+    mark('ended');
     clearInterval(timer);
     const request = answer.nav_request && answer.nav_request.request;
     const go = (href) => { if (href) window.location.assign(href); };
@@ -219,6 +232,7 @@
         break;
       case 'rampart:started':
         say('');
+        mark('running');
         timer = setInterval(() => send(false), EVERY_MS);
         break;
       case 'rampart:calls':
@@ -231,6 +245,7 @@
         break;
       case 'rampart:error':
         console.error('course launcher:', message.message);
+        mark('failed');
         say('The course could not be started. Reload the page to try again.');
         break;
       default:
