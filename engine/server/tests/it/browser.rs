@@ -141,9 +141,23 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
     }
 }
 
-/// A learner takes a two-part SCORM 2004 course in the player; closing the tab mid-session loses nothing.
-#[test]
-fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
+/// A server on a fresh SQLite data directory with a platform admin, the Leeds Trust and its learner Lena
+/// (all seeded through the CLI, as an operator would), optionally a package imported for Leeds and a
+/// courses folder seeded on first run.
+struct LearnerServer {
+    base_url: String,
+    log: PathBuf,
+    _server: Server,
+    _data_dir: tempfile::TempDir,
+}
+
+const LEARNER_PASSWORD: &str = "correct horse battery staple";
+
+fn learner_server(
+    name: &str,
+    package_zip: Option<&Path>,
+    courses_dir: Option<&Path>,
+) -> LearnerServer {
     let root = workspace_root();
     let site_dir = std::env::var_os("RAMPART_SITE_DIR")
         .map(PathBuf::from)
@@ -158,28 +172,6 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
     let data_dir = tempfile::tempdir().unwrap();
     let (port, content_port) = (free_port(), free_port());
     let base_url = format!("http://127.0.0.1:{port}");
-    let artifacts = root.join("target/e2e");
-    std::fs::create_dir_all(&artifacts).unwrap();
-
-    // The course: the fixture folder zipped as an LMS would receive it.
-    let fixture = root.join("e2e/fixtures/player-course");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&fixture)
-        .unwrap()
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&path).unwrap())
-        })
-        .collect();
-    files.sort();
-    let borrowed: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(name, body)| (name.as_str(), body.as_str()))
-        .collect();
-    let package_zip = artifacts.join("player-course.zip");
-    crate::support::write_zip(&package_zip, &borrowed);
-
-    // Seeded through the CLI on the same data directory, as an operator would.
     let cli = |args: &[&str], stdin: Option<&str>| {
         use std::io::Write;
         let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
@@ -201,7 +193,6 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
             String::from_utf8_lossy(&output.stderr)
         );
     };
-    let password = "correct horse battery staple";
     cli(&["migrate"], None);
     cli(
         &[
@@ -214,7 +205,7 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
             "--role",
             "platform_admin",
         ],
-        Some(password),
+        Some(LEARNER_PASSWORD),
     );
     cli(
         &["org", "create", "Leeds Trust", "--kind", "acute_trust"],
@@ -231,47 +222,63 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
             "--org",
             "leeds-trust",
         ],
-        Some(password),
+        Some(LEARNER_PASSWORD),
     );
-    cli(
-        &[
-            "package",
-            "import",
-            package_zip.to_str().unwrap(),
-            "--org",
-            "leeds-trust",
-        ],
-        None,
-    );
-
-    let log = std::fs::File::create(artifacts.join("player-server.log")).unwrap();
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .arg("serve")
-            .env("RAMPART_DATA_DIR", data_dir.path())
-            .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "RAMPART_CONTENT_LISTEN",
-                format!("127.0.0.1:{content_port}"),
-            )
-            .env("RAMPART_PUBLIC_URL", &base_url)
-            .env(
-                "RAMPART_CONTENT_URL",
-                format!("http://localhost:{content_port}"),
-            )
-            .env("RAMPART_SITE_DIR", &site_dir)
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start rampart"),
-    );
+    if let Some(zip) = package_zip {
+        cli(
+            &[
+                "package",
+                "import",
+                zip.to_str().unwrap(),
+                "--org",
+                "leeds-trust",
+            ],
+            None,
+        );
+    }
+    let artifacts = root.join("target/e2e");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let log_path = artifacts.join(format!("{name}-server.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    command
+        .arg("serve")
+        .env("RAMPART_DATA_DIR", data_dir.path())
+        .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
+        .env(
+            "RAMPART_CONTENT_LISTEN",
+            format!("127.0.0.1:{content_port}"),
+        )
+        .env("RAMPART_PUBLIC_URL", &base_url)
+        .env(
+            "RAMPART_CONTENT_URL",
+            format!("http://localhost:{content_port}"),
+        )
+        .env("RAMPART_SITE_DIR", &site_dir)
+        .env(
+            "RAMPART_COURSES_DIR",
+            courses_dir.unwrap_or(&data_dir.path().join("no-courses")),
+        )
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(log);
+    let mut server = Server(command.spawn().expect("start rampart"));
     wait_until_ready(&base_url, &mut server);
+    LearnerServer {
+        base_url,
+        log: log_path,
+        _server: server,
+        _data_dir: data_dir,
+    }
+}
 
+/// Runs one `e2e/*.mjs` script against `server` and checks the server log kept the password out.
+fn run_browser_script(script: &str, server: &LearnerServer) {
+    let root = workspace_root();
     let output = Command::new("node")
-        .arg(root.join("e2e/player.mjs"))
-        .env("RAMPART_URL", &base_url)
-        .env("ARTIFACTS_DIR", &artifacts)
+        .arg(root.join("e2e").join(script))
+        .env("RAMPART_URL", &server.base_url)
+        .env("ARTIFACTS_DIR", root.join("target/e2e"))
         .env("LEARNER_EMAIL", "lena@leeds.example")
         .current_dir(&root)
         .output()
@@ -281,13 +288,47 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
     println!("{stdout}");
     assert!(
         output.status.success(),
-        "player browser test failed:\n{stdout}\n{stderr}"
+        "{script} failed:\n{stdout}\n{stderr}"
     );
-
-    drop(server);
-    let server_log = std::fs::read_to_string(artifacts.join("player-server.log")).unwrap();
+    let server_log = std::fs::read_to_string(&server.log).unwrap();
     assert!(
-        !server_log.contains(password),
+        !server_log.contains(LEARNER_PASSWORD),
         "the server log must not contain the password"
     );
+}
+
+/// A learner takes a two-part SCORM 2004 course in the player; closing the tab mid-session loses nothing.
+#[test]
+fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
+    let root = workspace_root();
+    // The course: the fixture folder zipped as an LMS would receive it.
+    let fixture = root.join("e2e/fixtures/player-course");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&fixture)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, body)| (name.as_str(), body.as_str()))
+        .collect();
+    let artifacts = root.join("target/e2e");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let package_zip = artifacts.join("player-course.zip");
+    crate::support::write_zip(&package_zip, &borrowed);
+    let server = learner_server("player", Some(&package_zip), None);
+    run_browser_script("player.mjs", &server);
+}
+
+/// A learner takes a real module from `courses/` (seeded on first run) through the player: a knowledge
+/// check, a failed assessment with a retry, then a pass recorded with its score.
+#[test]
+fn a_learner_fails_then_passes_a_cyber_basics_module() {
+    let courses = workspace_root().join("courses");
+    let server = learner_server("course", None, Some(&courses));
+    run_browser_script("course.mjs", &server);
 }
