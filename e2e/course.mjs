@@ -120,7 +120,8 @@ try {
   await course.locator('#assessment-result').filter({ hasText: 'You passed' }).waitFor();
   await course.locator('#finish').click();
   await page.waitForFunction(() => document.getElementById('player').dataset.state === 'ended', null, { timeout: 20000 });
-  await page.screenshot({ path: join(artifacts, 'course-passed.png'), fullPage: true });
+  await page.locator('#player-toc .toc-status').filter({ hasText: /passed/i }).waitFor({ timeout: 10000 });
+  await page.screenshot({ path: join(artifacts, 'course-passed.png') });
 
   await page.goto(base + '/dashboard');
   const done = page.locator('li.course-card').filter({ hasText: MODULE });

@@ -285,10 +285,14 @@ fn test(root: &Path) -> Result<()> {
             .args(RUNTIME_WASM_ARGS)
             .args(["--", "-D", "warnings"]),
     )?;
+    // One test at a time inside each test binary: the server's suites render Leptos pages from many
+    // tokio runtimes in one process (one per test), and with several running at once a render was seen
+    // to wait forever under load (never with one runtime, as in production). Serial costs ~30 s.
     status(
         cargo()
             .args(["test", "--workspace"])
-            .env("RAMPART_SITE_DIR", root.join("target/site")),
+            .env("RAMPART_SITE_DIR", root.join("target/site"))
+            .env("RUST_TEST_THREADS", "1"),
     )?;
     eprintln!("xtask: all checks passed");
     Ok(())

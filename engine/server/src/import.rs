@@ -25,12 +25,18 @@ pub enum ImportError {
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
+    /// One import at a time into this store (clones share it): a failing import removes the blobs it
+    /// created, which must not be blobs a concurrent import found already present and has not yet
+    /// committed references to. Per store rather than per process, so that independent stores (tests,
+    /// tenants' content folders) never wait on each other.
+    import_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl BlobStore {
     pub fn new(content_dir: &Path) -> BlobStore {
         BlobStore {
             root: content_dir.to_path_buf(),
+            import_lock: Default::default(),
         }
     }
 
@@ -80,10 +86,7 @@ pub async fn import_package(
     request: ImportRequest<'_>,
     now: i64,
 ) -> Result<Imported, ImportError> {
-    // One import at a time in this process: a failing import removes the blobs it created, which must
-    // not be blobs a concurrent import found already present and has not yet committed references to.
-    static IMPORT_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let _one_at_a_time = IMPORT_LOCK.lock().await;
+    let _one_at_a_time = blobs.import_lock.lock().await;
     let zip = request.zip.to_path_buf();
     let blob_store = blobs.clone();
     let limits = request.limits.clone();

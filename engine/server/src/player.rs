@@ -399,13 +399,14 @@ pub async fn outline(
             .await
             .map_err(|e| internal(&e))?
             .into_iter()
-            .last()
-            // A launch after a finished attempt starts a new one (see `runtime_api::current_attempt`).
-            .filter(|a| a.status == "in_progress"),
+            .last(),
         None => None,
     };
+    // A launch after a finished attempt starts a new one on the newest version (see
+    // `runtime_api::current_attempt`), but until then the contents show how the last attempt ended.
     let version_id = attempt
         .as_ref()
+        .filter(|a| a.status == "in_progress")
         .map_or(package.version_id, |a| a.version_id);
     let states = match &attempt {
         Some(attempt) => store
