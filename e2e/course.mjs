@@ -2,10 +2,10 @@
 // through the Rampart player: pages, a knowledge check, the final assessment failed (the module stays
 // incomplete and offers a retry), retried and passed (completion and score recorded), with axe-core on
 // the course's pages. Run by engine/server/tests/it/browser.rs (RAMPART_URL, LEARNER_EMAIL).
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { accessibilityChecker, launchChromium } from './support.mjs';
 
 const base = process.env.RAMPART_URL ?? 'http://127.0.0.1:3000';
 const artifacts = process.env.ARTIFACTS_DIR ?? 'target/e2e';
@@ -14,25 +14,8 @@ const MODULE = 'Phishing and social engineering';
 const PASSWORD = 'correct horse battery staple';
 mkdirSync(artifacts, { recursive: true });
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-
-const axeSource = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
-const accessibilityProblems = [];
-async function checkAccessibility(target, name) {
-  await target.evaluate(axeSource);
-  const result = await target.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-  }));
-  console.log(`[axe] ${name}: ${result.passes.length} rules passed, ${result.violations.length} violated`);
-  for (const v of result.violations) {
-    accessibilityProblems.push(`${name}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
-}
+const browser = await launchChromium();
+const { check: checkAccessibility, problems: accessibilityProblems } = accessibilityChecker();
 
 let step = 'start';
 const problems = [];

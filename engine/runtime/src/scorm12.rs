@@ -4,7 +4,7 @@ use crate::data::{AttemptData, Interaction, Objective, Score};
 use crate::errors::ErrorCode;
 use crate::session::{Answer, Fault, Model};
 use crate::time::{format_scorm12_timespan, is_scorm12_time, parse_scorm12_timespan};
-use crate::value::{clip, is_identifier, parse_real};
+use crate::value::{clip, is_identifier, parse_index, parse_real};
 use crate::{Exit, LaunchContext, Mode};
 
 const CORE_CHILDREN: &str = "student_id,student_name,lesson_location,credit,lesson_status,entry,score,total_time,lesson_mode,exit,session_time";
@@ -207,13 +207,6 @@ fn interaction_at<'m>(model: &'m Model, index: &str, element: &str) -> Answer<&'
             format!("{}: there is no interaction {index}", clip(element)),
         )
     })
-}
-
-fn parse_index(text: &str) -> Option<usize> {
-    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
 }
 
 fn collection_get<T>(

@@ -7,7 +7,7 @@ use crate::session::{Answer, Fault, Model};
 use crate::time::{format_iso_duration, is_iso_timestamp, parse_iso_duration};
 use crate::value::{
     check_identifier, check_localized, check_real, check_string, check_vocabulary, clip,
-    is_language,
+    is_language, parse_index,
 };
 use crate::{Exit, NavRequest};
 
@@ -278,13 +278,6 @@ fn collection_get<T: Default>(
         }
         _ => Err(undefined(element)),
     }
-}
-
-fn parse_index(text: &str) -> Option<usize> {
-    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
 }
 
 fn comment_get(comment: &Comment, tail: &[&str], element: &str) -> Answer<String> {

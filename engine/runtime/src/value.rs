@@ -27,6 +27,14 @@ pub(crate) fn check_string(element: &str, value: &str, spm: usize) -> Answer<()>
     Ok(())
 }
 
+/// A record index as the data models write it: decimal digits only (no sign, no spaces).
+pub(crate) fn parse_index(text: &str) -> Option<usize> {
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// A real number as SCORM writes it: optional minus, digits, optional decimal part.
 pub(crate) fn parse_real(value: &str) -> Option<f64> {
     let unsigned = value.strip_prefix('-').unwrap_or(value);

@@ -55,6 +55,38 @@ fn wait_until_ready(url: &str, server: &mut Server) {
     panic!("rampart did not become ready at {url} within 30 s");
 }
 
+/// `rampart serve` on its own data directory, engine on 127.0.0.1 and content on localhost.
+fn serve(
+    data_dir: &Path,
+    (port, content_port): (u16, u16),
+    site_dir: &Path,
+    log: std::fs::File,
+    courses_dir: &Path,
+) -> Server {
+    Server(
+        Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .arg("serve")
+            .env("RAMPART_DATA_DIR", data_dir)
+            .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "RAMPART_CONTENT_LISTEN",
+                format!("127.0.0.1:{content_port}"),
+            )
+            .env("RAMPART_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env(
+                "RAMPART_CONTENT_URL",
+                format!("http://localhost:{content_port}"),
+            )
+            .env("RAMPART_SITE_DIR", site_dir)
+            .env("RAMPART_COURSES_DIR", courses_dir)
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start rampart"),
+    )
+}
+
 #[test]
 fn a_person_sets_up_signs_in_and_the_page_hydrates() {
     let root = workspace_root();
@@ -88,26 +120,12 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
         ],
     );
 
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .arg("serve")
-            .env("RAMPART_DATA_DIR", data_dir.path())
-            .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "RAMPART_CONTENT_LISTEN",
-                format!("127.0.0.1:{content_port}"),
-            )
-            .env("RAMPART_PUBLIC_URL", &base_url)
-            .env(
-                "RAMPART_CONTENT_URL",
-                format!("http://localhost:{content_port}"),
-            )
-            .env("RAMPART_SITE_DIR", &site_dir)
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start rampart"),
+    let mut server = serve(
+        data_dir.path(),
+        (port, content_port),
+        &site_dir,
+        log,
+        &data_dir.path().join("no-courses"),
     );
     wait_until_ready(&base_url, &mut server);
 
@@ -240,29 +258,14 @@ fn learner_server(
     std::fs::create_dir_all(&artifacts).unwrap();
     let log_path = artifacts.join(format!("{name}-server.log"));
     let log = std::fs::File::create(&log_path).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rampart"));
-    command
-        .arg("serve")
-        .env("RAMPART_DATA_DIR", data_dir.path())
-        .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "RAMPART_CONTENT_LISTEN",
-            format!("127.0.0.1:{content_port}"),
-        )
-        .env("RAMPART_PUBLIC_URL", &base_url)
-        .env(
-            "RAMPART_CONTENT_URL",
-            format!("http://localhost:{content_port}"),
-        )
-        .env("RAMPART_SITE_DIR", &site_dir)
-        .env(
-            "RAMPART_COURSES_DIR",
-            courses_dir.unwrap_or(&data_dir.path().join("no-courses")),
-        )
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .stderr(log);
-    let mut server = Server(command.spawn().expect("start rampart"));
+    let no_courses = data_dir.path().join("no-courses");
+    let mut server = serve(
+        data_dir.path(),
+        (port, content_port),
+        &site_dir,
+        log,
+        courses_dir.unwrap_or(&no_courses),
+    );
     wait_until_ready(&base_url, &mut server);
     LearnerServer {
         base_url,
