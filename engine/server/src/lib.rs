@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/admin/users.csv", get(export::users_csv))
         .route("/admin/audit.csv", get(export::audit_csv))
+        .route("/admin/training.csv", get(export::training_csv))
         .route(
             "/admin/packages/upload",
             axum::routing::post(upload::upload_package).layer(

@@ -9,6 +9,7 @@ use crate::support::{PASSWORD, Reply, TestApp, zip_bytes};
 
 store::contract_tests!(
     a_commit_round_trip_survives_a_restart,
+    admins_download_training_progress_as_csv,
     a_forged_commit_to_another_learners_attempt_is_403,
     a_refused_call_is_422_and_stores_nothing,
     a_replayed_batch_is_acknowledged_once,
@@ -238,6 +239,64 @@ async fn a_commit_round_trip_survives_a_restart(store: &Store) {
     assert_ne!(again["token"], first["token"], "tokens are per launch");
     let stale = commit(&mut nia, &batch(&first, 7, json!([call("commit")]), false)).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+}
+
+async fn admins_download_training_progress_as_csv(store: &Store) {
+    let Course {
+        mut admin,
+        mut nia,
+        mut yas,
+        package_id,
+    } = course(store).await;
+    let first = launched(&mut nia, json!({ "package": package_id })).await;
+    let calls = json!([
+        call("initialize"),
+        set("cmi.core.score.raw", "80"),
+        set("cmi.core.lesson_status", "passed"),
+        call("terminate"),
+    ]);
+    let ended = commit(&mut nia, &batch(&first, 0, calls.clone(), true)).await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    let halfway = admin.get("/admin/training.csv").await;
+    assert!(
+        halfway
+            .body
+            .contains("nia@leeds.example,Runtime course,in progress,80,"),
+        "one of two parts done: {}",
+        halfway.body
+    );
+    let second = launched(&mut nia, json!({ "package": package_id, "item": "S2" })).await;
+    let ended = commit(&mut nia, &batch(&second, 0, calls, true)).await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+
+    let csv = admin.get("/admin/training.csv").await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("organisation,name,email,course,status,score %,last activity")
+    );
+    let nia_row = csv
+        .body
+        .lines()
+        .find(|line| line.contains("nia@leeds.example"))
+        .expect("Nia's course is listed");
+    assert!(
+        nia_row.starts_with("Leeds Trust,Nia Nurse,nia@leeds.example,Runtime course,passed,80,"),
+        "{nia_row}"
+    );
+    assert!(
+        !csv.body.contains("yas@leeds.example"),
+        "a learner who never opened the course has no row"
+    );
+
+    let learner_download = yas.get("/admin/training.csv").await;
+    assert_eq!(
+        learner_download.status,
+        StatusCode::FORBIDDEN,
+        "learners cannot download everyone's progress"
+    );
 }
 
 async fn a_forged_commit_to_another_learners_attempt_is_403(store: &Store) {
