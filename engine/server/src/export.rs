@@ -137,17 +137,6 @@ pub async fn audit_csv(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(super::neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(super::neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(super::neutralise("Nia Nurse"), "Nia Nurse");
-        assert_eq!(super::format_time(0), "1970-01-01 00:00:00");
-    }
-}
-
 /// Training progress of every learner the admin may see (their own organisation, or all for platform
 /// admins): one row per learner and course, from the newest attempt. The evidence a Data Security and
 /// Protection Toolkit return asks for: who completed which training, when, with what result.
@@ -217,4 +206,15 @@ fn training_status(course: &store::RegistrationProgress) -> String {
         (_, _, None) => "not started",
     }
     .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(super::neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::neutralise("Nia Nurse"), "Nia Nurse");
+        assert_eq!(super::format_time(0), "1970-01-01 00:00:00");
+    }
 }
