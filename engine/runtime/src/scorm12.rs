@@ -2,7 +2,7 @@
 
 use crate::data::{AttemptData, Interaction, Objective, Score};
 use crate::errors::ErrorCode;
-use crate::session::{Answer, Fault, Model};
+use crate::session::{Answer, Fault, Model, keyword_set, refuse_set};
 use crate::time::{format_scorm12_timespan, is_scorm12_time, parse_scorm12_timespan};
 use crate::value::{clip, is_identifier, parse_index, parse_real};
 use crate::{Exit, LaunchContext, Mode};
@@ -251,13 +251,11 @@ fn score_get(score: &Score, rest: &[&str], element: &str) -> Answer<String> {
 pub(crate) fn set(model: &mut Model, element: &str, value: &str) -> Answer<()> {
     let parts: Vec<&str> = element.split('.').collect();
     if matches!(parts.last(), Some(&"_children" | &"_count" | &"_version")) {
-        return match get(model, element) {
-            Err(fault) if fault.code == ErrorCode::InvalidArgument12 => Err(fault),
-            _ => Err(Fault::new(
-                ErrorCode::KeywordSet,
-                format!("{} is a keyword and cannot be set", clip(element)),
-            )),
-        };
+        return Err(refuse_set(
+            get(model, element),
+            ErrorCode::InvalidArgument12,
+            keyword_set(element),
+        ));
     }
     let data = &mut *model.data;
     match parts.as_slice() {
@@ -317,10 +315,11 @@ pub(crate) fn set(model: &mut Model, element: &str, value: &str) -> Answer<()> {
             store_record(interactions, index, interaction);
         }
         _ => {
-            return match get(model, element) {
-                Err(fault) if fault.code == ErrorCode::InvalidArgument12 => Err(fault),
-                _ => Err(read_only(element)),
-            };
+            return Err(refuse_set(
+                get(model, element),
+                ErrorCode::InvalidArgument12,
+                read_only(element),
+            ));
         }
     }
     Ok(())

@@ -3,7 +3,7 @@
 use crate::data::{Comment, Interaction, Objective, Score};
 use crate::errors::ErrorCode;
 use crate::interaction;
-use crate::session::{Answer, Fault, Model};
+use crate::session::{Answer, Fault, Model, keyword_set, refuse_set};
 use crate::time::{format_iso_duration, is_iso_timestamp, parse_iso_duration};
 use crate::value::{
     check_identifier, check_localized, check_real, check_string, check_vocabulary, clip,
@@ -454,21 +454,19 @@ pub(crate) fn set(model: &mut Model, element: &str, value: &str) -> Answer<()> {
         ));
     }
     if element.starts_with("adl.nav.request_valid.") {
-        return match get(model, element) {
-            Ok(_) => Err(read_only(element)),
-            Err(fault) if fault.code == ErrorCode::UndefinedElement => Err(fault),
-            Err(_) => Err(read_only(element)),
-        };
+        return Err(refuse_set(
+            get(model, element),
+            ErrorCode::UndefinedElement,
+            read_only(element),
+        ));
     }
     let parts: Vec<&str> = element.split('.').collect();
     if matches!(parts.last(), Some(&"_children" | &"_count" | &"_version")) {
-        return match get(model, element) {
-            Err(fault) if fault.code == ErrorCode::UndefinedElement => Err(fault),
-            _ => Err(Fault::new(
-                ErrorCode::KeywordSet,
-                format!("{} is a keyword and cannot be set", clip(element)),
-            )),
-        };
+        return Err(refuse_set(
+            get(model, element),
+            ErrorCode::UndefinedElement,
+            keyword_set(element),
+        ));
     }
     let data = &mut *model.data;
     match parts.as_slice() {
@@ -595,11 +593,12 @@ pub(crate) fn set(model: &mut Model, element: &str, value: &str) -> Answer<()> {
             )),
             None => Err(undefined(element)),
         },
-        _ => match get(model, element) {
-            // Everything else that exists is read-only (or a write-only element we handled above).
-            Err(fault) if fault.code == ErrorCode::UndefinedElement => Err(fault),
-            _ => Err(read_only(element)),
-        },
+        // Everything else that exists is read-only (or a write-only element handled above).
+        _ => Err(refuse_set(
+            get(model, element),
+            ErrorCode::UndefinedElement,
+            read_only(element),
+        )),
     }
 }
 

@@ -24,6 +24,26 @@ impl Fault {
 
 pub(crate) type Answer<T> = Result<T, Fault>;
 
+/// `SetValue` on `_children`, `_count` or `_version`.
+pub(crate) fn keyword_set(element: &str) -> Fault {
+    Fault::new(
+        ErrorCode::KeywordSet,
+        format!(
+            "{} is a keyword and cannot be set",
+            crate::value::clip(element)
+        ),
+    )
+}
+
+/// Why a `SetValue` on an element with no setter fails: undefined when `GetValue` (the `probe`) says the
+/// element does not exist, otherwise `refusal` (read-only, or a keyword).
+pub(crate) fn refuse_set(probe: Answer<String>, undefined: ErrorCode, refusal: Fault) -> Fault {
+    match probe {
+        Err(fault) if fault.code == undefined => fault,
+        _ => refusal,
+    }
+}
+
 /// Everything an element handler may read or change.
 pub(crate) struct Model<'a> {
     pub context: &'a LaunchContext,
