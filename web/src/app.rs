@@ -478,12 +478,7 @@ fn CourseList(list: Vec<CourseCard>) -> impl IntoView {
 /// the course.
 #[component]
 fn PlayerPage() -> impl IntoView {
-    let params = leptos_router::hooks::use_params_map();
-    let id = params
-        .read_untracked()
-        .get("id")
-        .and_then(|id| id.parse::<i64>().ok())
-        .unwrap_or(0);
+    let id = route_id();
     let item = query_param("item");
     let player = Resource::new(
         move || (id, item.clone()),
@@ -933,14 +928,18 @@ fn PackageTable(list: Vec<PackageView>) -> impl IntoView {
     }
 }
 
-#[component]
-fn PackageDetailPage() -> impl IntoView {
-    let params = leptos_router::hooks::use_params_map();
-    let id = params
+/// The numeric `:id` of the current route (0 when missing or malformed, which no record has).
+fn route_id() -> i64 {
+    leptos_router::hooks::use_params_map()
         .read_untracked()
         .get("id")
         .and_then(|id| id.parse::<i64>().ok())
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+#[component]
+fn PackageDetailPage() -> impl IntoView {
+    let id = route_id();
     let detail = Resource::new(move || id, load_package_detail);
     admin_only(move |_, _| {
         view! {
