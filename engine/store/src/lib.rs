@@ -18,6 +18,7 @@ mod records;
 pub mod test_db;
 
 pub use error::StoreError;
+pub use plugins::*;
 pub use records::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -968,3 +969,6 @@ mod tests {
         );
     }
 }
+
+// After the macros above, which it uses.
+mod plugins;
