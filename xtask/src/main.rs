@@ -1,10 +1,12 @@
 //! Build automation for Rampart: `cargo xtask <command>`.
 //!
 //! - `run`: build the browser bundle and the release server, then serve on http://127.0.0.1:3000 (SQLite).
-//! - `test`: everything CI checks: formatting, clippy, both `web` feature sets, the Rust tests (SQLite and
-//!   PostgreSQL) and the headless-browser tests.
-//! - `build`: only the browser bundles into `target/site/pkg`: the web app's islands (`web*`) and the
-//!   SCORM run-time for the SCO launcher (`runtime*`).
+//! - `test`: everything CI checks: formatting, clippy, both `web` feature sets, the plugins workspace, the
+//!   Rust tests (SQLite and PostgreSQL) and the headless-browser tests.
+//! - `build`: the browser bundles into `target/site/pkg`: the web app's islands (`web*`) and the
+//!   SCORM run-time for the SCO launcher (`runtime*`); then the plugins (`build-plugins`).
+//! - `build-plugins`: the `plugins/` workspace for wasm32-wasip2 (release) into `<target>/plugins`, and
+//!   the bundled plugins copied into `target/site/plugins` (the server installs every `*.wasm` there).
 //! - `bench`: start-up time, idle memory and requests per second of the release server.
 //! - `bench-import`: a 200 MB package imported against `unzip -q`, peak memory, manifests per second.
 //!
@@ -39,13 +41,14 @@ fn main() -> Result<()> {
     let root = workspace_root();
     std::env::set_current_dir(&root)?;
     match args.first().map(String::as_str) {
-        Some("build") => build_bundle(&root).map(|_| ()),
+        Some("build") => build_bundle(&root).and_then(|_| build_plugins(&root)),
+        Some("build-plugins") => build_plugins(&root),
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
         Some("bench") => bench::bench(&root),
         Some("bench-import") => bench_import::bench_import(&root),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|build|bench|bench-import>");
+            eprintln!("usage: cargo xtask <run|test|build|build-plugins|bench|bench-import>");
             bail!("unknown or missing command")
         }
     }
@@ -177,9 +180,65 @@ fn bindgen_and_optimise(root: &Path, wasm: &Path, pkg: &Path, name: &str) -> Res
 }
 
 fn cargo_target_dir(root: &Path) -> PathBuf {
+    // Absolute, because tests run in their crate's folder and get paths inside it (`RAMPART_TEST_PLUGINS`).
     std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
+        .map(|dir| root.join(dir))
         .unwrap_or_else(|| root.join("target"))
+}
+
+/// The guest plugins' workspace (its own, not a member of the root one).
+const PLUGINS_MANIFEST: &str = "plugins/Cargo.toml";
+const PLUGINS_TARGET: &str = "wasm32-wasip2";
+/// Plugins that ship with Rampart: copied into `<site>/plugins`, which the server installs at start-up.
+/// The test plugins (`misbehave`, `legacy_0_1_0`) are built but never bundled.
+const BUNDLED_PLUGINS: [&str; 1] = ["hello"];
+
+/// The plugins' own target folder, inside the main one (`target/plugins`, or `$CARGO_TARGET_DIR/plugins`
+/// in CI): a separate folder because the plugins' workspace has its own lock file and profiles.
+fn plugins_target_dir(root: &Path) -> PathBuf {
+    cargo_target_dir(root).join("plugins")
+}
+
+/// Where `build-plugins` leaves `<name>.wasm`; the plugin host's tests read it from
+/// `RAMPART_TEST_PLUGINS`.
+fn built_plugins_dir(root: &Path) -> PathBuf {
+    plugins_target_dir(root)
+        .join(PLUGINS_TARGET)
+        .join("release")
+}
+
+/// A cargo command on the plugins' workspace for wasm32-wasip2, release profile (the only profile the
+/// plugins are ever built or checked with, so `build` and `clippy` share the compiled proc macros).
+fn plugins_cargo(root: &Path, subcommand: &str) -> Command {
+    let mut command = cargo();
+    command
+        .arg(subcommand)
+        .args(["--manifest-path", PLUGINS_MANIFEST, "--workspace"])
+        .args(["--target", PLUGINS_TARGET, "--release"])
+        .env("CARGO_TARGET_DIR", plugins_target_dir(root));
+    command
+}
+
+/// Builds every plugin (the example and the test plugins) and copies the bundled ones into
+/// `target/site/plugins`.
+fn build_plugins(root: &Path) -> Result<()> {
+    ensure_rust_targets()?;
+    status(&mut plugins_cargo(root, "build"))?;
+    let built = built_plugins_dir(root);
+    let site = root.join("target/site/plugins");
+    std::fs::create_dir_all(&site)?;
+    for name in BUNDLED_PLUGINS {
+        let from = built.join(format!("{name}.wasm"));
+        let to = site.join(format!("{name}.wasm"));
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+        eprintln!(
+            "xtask: bundled plugin {}: {} KiB",
+            to.display(),
+            std::fs::metadata(&to)?.len() / 1024
+        );
+    }
+    Ok(())
 }
 
 fn report_sizes(pkg: &Path, names: &[&str], what: &str) -> Result<()> {
@@ -203,6 +262,7 @@ fn report_sizes(pkg: &Path, names: &[&str], what: &str) -> Result<()> {
 /// README command 1: build everything and serve with the embedded defaults.
 fn run(root: &Path, extra: &[String]) -> Result<()> {
     build_bundle(root)?;
+    build_plugins(root)?;
     status(cargo().args([
         "build",
         "--release",
@@ -262,9 +322,30 @@ fn is_root() -> bool {
 /// README command 2: every check CI runs, in the order that fails fastest.
 fn test(root: &Path) -> Result<()> {
     status(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    status(cargo().args([
+        "fmt",
+        "--manifest-path",
+        PLUGINS_MANIFEST,
+        "--all",
+        "--",
+        "--check",
+    ]))?;
     ensure_chromium()?;
     ensure_xmllint()?;
     build_bundle(root)?;
+    build_plugins(root)?;
+    status(
+        plugins_cargo(root, "clippy")
+            .arg("--all-targets")
+            .args(["--", "-D", "warnings"]),
+    )?;
+    // The SDK's own unit tests and doc tests run natively (nothing here can run a wasm32-wasip2 test).
+    status(
+        cargo()
+            .args(["test", "--manifest-path", PLUGINS_MANIFEST, "--release"])
+            .args(["--package", "rampart-plugin-sdk"])
+            .env("CARGO_TARGET_DIR", plugins_target_dir(root)),
+    )?;
     status(cargo().args([
         "clippy",
         "--workspace",
@@ -292,6 +373,7 @@ fn test(root: &Path) -> Result<()> {
         cargo()
             .args(["test", "--workspace"])
             .env("RAMPART_SITE_DIR", root.join("target/site"))
+            .env("RAMPART_TEST_PLUGINS", built_plugins_dir(root))
             .env("RUST_TEST_THREADS", "1"),
     )?;
     eprintln!("xtask: all checks passed");
