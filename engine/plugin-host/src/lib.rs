@@ -157,7 +157,6 @@ pub struct HttpExchange {
 struct LoadedPlugin {
     info: PluginInfo,
     api_version: String,
-    sha256: String,
     pre: Pre,
 }
 
@@ -538,7 +537,6 @@ impl PluginHost {
                 tick_seconds: None,
             },
             api_version: api_version.clone(),
-            sha256: sha256.clone(),
             pre,
         });
         let scope = CallScope {
@@ -642,7 +640,7 @@ impl PluginHost {
                 "its file changed since it was installed".into(),
             ));
         }
-        let (pre, api_version, _) = self.prepare(wasm, sha256.clone()).await?;
+        let (pre, api_version, _) = self.prepare(wasm, sha256).await?;
         let info: PluginInfo = serde_json::from_str(&record.info).map_err(|error| {
             PluginError::Host(format!("its stored description is unreadable: {error}"))
         })?;
@@ -656,7 +654,6 @@ impl PluginHost {
                 Arc::new(LoadedPlugin {
                     info,
                     api_version,
-                    sha256,
                     pre,
                 }),
             );

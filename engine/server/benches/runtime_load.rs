@@ -89,6 +89,7 @@ fn run_backend(backend: &str, learners: usize, length: Duration, every: Duration
             secret: SecretKey::generate(),
             accounts: accounts::AccountsConfig::default(),
             clock: Arc::new(SystemClock),
+            plugins: plugin_host::HostConfig::new(workdir.join("plugins"), "http://127.0.0.1:3000"),
         },
     );
     let seed_started = Instant::now();

@@ -43,6 +43,17 @@ pub struct Config {
     /// The course source (`pathways.toml`, `modules/*`): on first run, with no packages yet, its modules
     /// are built as SCORM 2004 and imported, shared with every organisation. A missing folder seeds nothing.
     pub courses_dir: PathBuf,
+    /// Bundled plugins (`*.wasm`): installed, or upgraded when their build changed, at every start.
+    pub plugins_dir: PathBuf,
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    pub plugin_timeout_ms: u64,
+    /// Largest memory a plugin instance may grow to, in MiB.
+    pub plugin_memory_mb: u64,
+    /// Emails from plugins go through this SMTP server (`smtp://host:port`; `smtps://` for TLS); unset:
+    /// emails wait in the outbox.
+    pub smtp_url: Option<String>,
+    /// The sender of emails.
+    pub mail_from: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +79,11 @@ impl Default for Config {
             package_max_unpacked_mb: package::Limits::default().max_total_uncompressed >> 20,
             package_max_ratio: package::Limits::default().max_ratio,
             courses_dir: PathBuf::from("courses"),
+            plugins_dir: PathBuf::from("target/site/plugins"),
+            plugin_timeout_ms: 2000,
+            plugin_memory_mb: 64,
+            smtp_url: None,
+            mail_from: "Rampart <rampart@localhost>".to_owned(),
         }
     }
 }
@@ -77,12 +93,23 @@ const NUMERIC_KEYS: &[&str] = &[
     "package_max_files",
     "package_max_unpacked_mb",
     "package_max_ratio",
+    "plugin_timeout_ms",
+    "plugin_memory_mb",
 ];
 
 /// Environment variables with the `RAMPART_` prefix that are not configuration keys.
 const NON_CONFIG_ENV: &[&str] = &["CONFIG", "LOG"];
 
 impl Config {
+    /// The plugin host's places and limits.
+    pub fn plugin_host(&self) -> plugin_host::HostConfig {
+        let mut host =
+            plugin_host::HostConfig::new(self.data_dir.join("plugins"), self.public_url.clone());
+        host.call_timeout = std::time::Duration::from_millis(self.plugin_timeout_ms.max(10));
+        host.memory_cap_bytes = (self.plugin_memory_mb.max(1) as usize) << 20;
+        host
+    }
+
     /// Loads the configuration. `file` is read if given (it must exist) or, otherwise, `rampart.toml` in
     /// the working directory if present. `env` is the process environment, passed in for testing.
     pub fn load(file: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Config> {
@@ -250,7 +277,8 @@ fn describe_figment_error(
                         "unknown configuration key {field:?} (from the file, or the environment variable \
                          {variable}); known keys: listen, content_listen, public_url, content_url, data_dir, \
                          database_url, secret_key, site_dir, log_format, package_max_files, \
-                         package_max_unpacked_mb, package_max_ratio, courses_dir"
+                         package_max_unpacked_mb, package_max_ratio, courses_dir, plugins_dir, \
+                         plugin_timeout_ms, plugin_memory_mb, smtp_url, mail_from"
                     );
                 }
                 other => other.to_string(),

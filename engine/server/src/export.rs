@@ -19,6 +19,12 @@ fn neutralise(cell: &str) -> String {
     }
 }
 
+/// A CSV download with owned column names (plugin tables).
+pub(crate) fn csv_download(file_name: &str, header: &[String], rows: Vec<Vec<String>>) -> Response {
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    csv_response(file_name, &header, rows)
+}
+
 fn csv_response(file_name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Response {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let written = writer.write_record(header).and_then(|_| {

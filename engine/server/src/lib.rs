@@ -12,7 +12,10 @@ mod guard;
 mod headers;
 pub mod import;
 mod launcher;
+pub mod outbox;
 pub mod player;
+pub mod plugin_cli;
+pub mod plugins;
 pub mod runtime_api;
 pub mod serve;
 mod upload;
@@ -51,6 +54,8 @@ pub struct AppState {
     pub package_limits: package::Limits,
     pub clock: Arc<dyn Clock>,
     pub runtime: Arc<runtime_api::Runtime>,
+    pub plugins: plugin_host::PluginHost,
+    pub plugin_flash: plugins::Flash,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -69,6 +74,8 @@ pub struct StateConfig {
     pub secret: accounts::SecretKey,
     pub accounts: AccountsConfig,
     pub clock: Arc<dyn Clock>,
+    /// Where installed plugins and their compiled code live, and the sandbox limits.
+    pub plugins: plugin_host::HostConfig,
 }
 
 impl AppState {
@@ -78,7 +85,12 @@ impl AppState {
             .site_root(config.site_dir.display().to_string())
             .site_pkg_dir("pkg")
             .build();
+        let plugins =
+            plugin_host::PluginHost::new(store.clone(), config.clock.clone(), config.plugins)
+                .unwrap_or_else(|error| panic!("the plugin host could not start: {error:#}"));
         AppState {
+            plugins,
+            plugin_flash: plugins::Flash::default(),
             content_tokens: content_token::ContentTokens::new(
                 config.secret.clone(),
                 config.clock.clone(),
@@ -99,6 +111,15 @@ impl AppState {
         }
     }
 
+    /// The plugin host as the web pages see it.
+    pub fn host_plugins(&self) -> plugins::HostPlugins {
+        plugins::HostPlugins {
+            host: self.plugins.clone(),
+            flash: self.plugin_flash.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
     fn web_state(&self) -> WebState {
         let (tokens, content_url) = (self.content_tokens.clone(), self.content_url.clone());
         let state = self.clone();
@@ -110,6 +131,7 @@ impl AppState {
                 let state = state.clone();
                 Box::pin(async move { player::outline(&state, &user, package_id, item).await })
             }),
+            plugins: Arc::new(self.host_plugins()),
             content_link: std::sync::Arc::new(move |version, user, path| {
                 let token = tokens.issue(version, user, PREVIEW_TTL_SECS);
                 format!("{content_url}/content/{token}/{version}/{path}")
@@ -140,6 +162,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users.csv", get(export::users_csv))
         .route("/admin/audit.csv", get(export::audit_csv))
         .route("/admin/training.csv", get(export::training_csv))
+        .route(
+            "/plugins/{plugin}/{page}",
+            axum::routing::post(plugins::submit),
+        )
+        .route("/plugins/{plugin}/{page}/{file}", get(plugins::table_csv))
         .route(
             "/admin/packages/upload",
             axum::routing::post(upload::upload_package).layer(
@@ -175,10 +202,27 @@ pub fn router(state: AppState) -> Router {
             guard::authenticate,
         ));
 
+    // Plugins' own HTTP routes: signed-in users act in their organisation, anyone else in the platform
+    // scope. Forms and scripts from other sites are kept out by the CSRF layer on unsafe methods.
+    let plugin_routes = Router::<AppState>::new()
+        .route("/p/{plugin}/{*rest}", axum::routing::any(plugins::request))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            plugins::MAX_PLUGIN_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::check_csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::authenticate,
+        ));
+
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(runtime_routes)
+        .merge(plugin_routes)
         .merge(
             pages.layer(
                 ServiceBuilder::new()

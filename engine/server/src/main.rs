@@ -41,6 +41,41 @@ enum Command {
     /// Build SCORM packages from course source (see courses/FORMAT.md).
     #[command(subcommand)]
     Course(CourseCommand),
+    /// Create, build, install and manage plugins (see docs/plugins.md).
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Create a new plugin from the template in ./<name> (or --dir).
+    New {
+        name: String,
+        /// The folder to create it in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The title people see; default: from the name.
+        #[arg(long)]
+        title: Option<String>,
+        /// The plugin SDK to depend on; default: this checkout's plugins/sdk.
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
+    /// Build a plugin folder for wasm32-wasip2 and print the wasm file.
+    Build {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Install or upgrade a plugin from its wasm file.
+    Install { wasm: PathBuf },
+    /// List installed plugins.
+    List,
+    /// Enable a plugin everywhere (also lifts a suspension).
+    Enable { name: String },
+    /// Disable a plugin everywhere.
+    Disable { name: String },
+    /// Remove a plugin and everything it stored.
+    Remove { name: String },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +181,12 @@ fn main() -> std::process::ExitCode {
     if let Command::Course(command) = &cli.command {
         return course_command(command);
     }
+    // Nor do creating and building plugins.
+    if let Command::Plugin(command @ (PluginCommand::New { .. } | PluginCommand::Build { .. })) =
+        &cli.command
+    {
+        return plugin_authoring(command);
+    }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = match Config::load(cli.config.as_deref(), &env) {
         Ok(config) => config,
@@ -208,7 +249,94 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Org(command) => org(command, &config).await,
         Command::User(command) => user(command, &config).await,
+        Command::Plugin(command) => plugin(command, &config).await,
     }
+}
+
+fn plugin_authoring(command: &PluginCommand) -> std::process::ExitCode {
+    let result = match command {
+        PluginCommand::New {
+            name,
+            dir,
+            title,
+            sdk_path,
+        } => {
+            let sdk = sdk_path
+                .clone()
+                .unwrap_or_else(server::plugin_cli::default_sdk_path);
+            server::plugin_cli::new_plugin(dir, name, title.as_deref(), &sdk).map(|created| {
+                println!("created {}", created.display());
+                println!(
+                    "next: cd {} && cargo build --target wasm32-wasip2 --release",
+                    created.display()
+                );
+            })
+        }
+        PluginCommand::Build { dir } => {
+            server::plugin_cli::build_plugin(dir).map(|wasm| println!("{}", wasm.display()))
+        }
+        _ => unreachable!("only new and build run without configuration"),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn plugin(command: PluginCommand, config: &Config) -> anyhow::Result<()> {
+    let store = server::serve::open_store(config).await?;
+    let state = server::serve::app_state(config, store)?;
+    let host = &state.plugins;
+    match command {
+        PluginCommand::Install { wasm } => {
+            let bytes =
+                std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
+            let installed = host.install(bytes).await?;
+            println!(
+                "installed {} {} (rampart:plugin@{}); organisation admins turn it on at /admin/plugins",
+                installed.info.name, installed.info.version, installed.api_version
+            );
+            if !installed.info.capabilities.is_empty() {
+                println!("it asks for: {}", installed.info.capabilities.join(", "));
+            }
+        }
+        PluginCommand::List => {
+            for plugin in state.accounts.store().list_plugins().await? {
+                println!(
+                    "{}\t{}\t{}\tapi {}\t{}",
+                    plugin.name,
+                    plugin.version,
+                    plugin.status,
+                    plugin.api_version,
+                    plugin.status_reason.unwrap_or_default()
+                );
+            }
+        }
+        PluginCommand::Enable { name } => {
+            host.set_enabled(&name, true, None).await?;
+            println!("enabled {name}");
+        }
+        PluginCommand::Disable { name } => {
+            host.set_enabled(&name, false, Some("Disabled from the command line."))
+                .await?;
+            println!("disabled {name}");
+        }
+        PluginCommand::Remove { name } => {
+            host.load_installed().await?;
+            if host.remove(&name).await? {
+                println!("removed {name} and everything it stored");
+            } else {
+                anyhow::bail!("there is no plugin called {name}");
+            }
+        }
+        PluginCommand::New { .. } | PluginCommand::Build { .. } => {
+            unreachable!("new and build run before the configuration is loaded")
+        }
+    }
+    Ok(())
 }
 
 async fn accounts(config: &Config) -> anyhow::Result<accounts::Accounts> {

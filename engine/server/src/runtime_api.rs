@@ -352,7 +352,20 @@ async fn launch_once(
         .iter()
         .find(|p| p.id == package_id)
         .ok_or_else(not_shared)?;
+    let enrolled_before = store
+        .find_registration(package_id, user.id)
+        .await?
+        .is_some();
     let registration = store.register(package_id, user.id, now).await?;
+    if !enrolled_before {
+        let payload = serde_json::json!({
+            "user_id": user.id,
+            "course_id": package_id,
+            "course_title": package.title,
+            "registration_id": registration.id,
+        });
+        publish_engine_event(state, "learner.enrolled", user.organisation_id, payload).await;
+    }
     let attempt = current_attempt(store, registration.id, package.version_id, now).await?;
     let manifest = state.runtime.manifest(store, attempt.version_id).await?;
     let version = player::version(&manifest);
@@ -807,6 +820,7 @@ async fn commit_once(
             Some(session),
         )
     };
+    let finished_summary = write.summary.clone();
     let written = store
         .write_sco(&write, now)
         .await
@@ -821,6 +835,27 @@ async fn commit_once(
             other => other.into(),
         })?;
     state.runtime.remember(&written, live);
+    if let Some(summary) = finished_summary
+        && is_done(
+            summary.completion_status.as_deref(),
+            summary.success_status.as_deref(),
+        )
+        && (!is_done(
+            attempt.completion_status.as_deref(),
+            attempt.success_status.as_deref(),
+        ) || attempt.score_scaled != summary.score_scaled)
+    {
+        let payload = serde_json::json!({
+            "user_id": user.id,
+            "course_id": registration.package_id,
+            "registration_id": registration.id,
+            "attempt": attempt.number,
+            "completion_status": summary.completion_status,
+            "success_status": summary.success_status,
+            "score_scaled": summary.score_scaled,
+        });
+        publish_engine_event(state, "course.completed", user.organisation_id, payload).await;
+    }
     Ok(CommitResponse {
         acknowledged: written.n_calls,
         ended: !written.open,
@@ -855,4 +890,26 @@ async fn stored_calls(store: &Store, sco: &ScoState) -> Result<Vec<Call>, ApiErr
         ));
     }
     Ok(calls)
+}
+
+/// Completed, or passed (a course that only reports success counts as done once passed).
+fn is_done(completion: Option<&str>, success: Option<&str>) -> bool {
+    completion == Some("completed") || success == Some("passed")
+}
+
+/// Tells plugins about a learner's progress. The learner's save has already succeeded, so a failure
+/// here is logged rather than returned.
+async fn publish_engine_event(
+    state: &AppState,
+    topic: &str,
+    organisation_id: Option<i64>,
+    payload: serde_json::Value,
+) {
+    if let Err(error) = state
+        .plugins
+        .publish_engine_event(topic, organisation_id, &payload)
+        .await
+    {
+        tracing::error!(%error, topic, "could not publish an engine event");
+    }
 }

@@ -40,6 +40,7 @@ pub fn app_state(config: &Config, store: Store) -> anyhow::Result<AppState> {
             secret: config.secret_key()?,
             accounts: AccountsConfig::default(),
             clock: Arc::new(SystemClock),
+            plugins: config.plugin_host(),
         },
     ))
 }
@@ -52,6 +53,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&state.content_dir)
         .with_context(|| format!("creating {}", state.content_dir.display()))?;
     crate::courses::seed_on_start(&state, &config.courses_dir).await;
+    start_plugins(&state, &config).await?;
     if !config.site_dir.join("pkg").join("web.js").is_file() {
         tracing::warn!(
             site_dir = %config.site_dir.display(),
@@ -95,6 +97,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     content_result.context("content listener failed")?;
     store.close().await;
     tracing::info!("Rampart stopped");
+    Ok(())
+}
+
+/// Loads the installed plugins, installs or upgrades the bundled ones, and starts the workers that
+/// deliver their events and send their emails and webhooks.
+async fn start_plugins(state: &AppState, config: &Config) -> anyhow::Result<()> {
+    let loaded = state.plugins.load_installed().await?;
+    let bundled = state.plugins.install_dir(&config.plugins_dir).await;
+    if !bundled.is_empty() {
+        tracing::info!(plugins = %bundled.join(", "), "installed bundled plugins");
+    }
+    tracing::info!(loaded, "plugins ready");
+    tokio::spawn(crate::plugins::run_dispatcher(state.plugins.clone()));
+    tokio::spawn(crate::outbox::run(
+        state.plugins.clone(),
+        crate::outbox::Mailer::from_config(config)?,
+    ));
     Ok(())
 }
 

@@ -38,14 +38,14 @@ pub const MANIFEST: &str = r#"<manifest identifier="rt" xmlns="http://www.imspro
 const ORIGIN: &str = "http://127.0.0.1:3000";
 
 /// An admin who uploaded the course, and two signed-in learners of one organisation.
-struct Course {
-    admin: TestApp,
-    nia: TestApp,
-    yas: TestApp,
-    package_id: i64,
+pub struct Course {
+    pub admin: TestApp,
+    pub nia: TestApp,
+    pub yas: TestApp,
+    pub package_id: i64,
 }
 
-async fn course(store: &Store) -> Course {
+pub async fn course(store: &Store) -> Course {
     let mut admin = TestApp::with_admin(store).await;
     let token = admin.csrf_token().await;
     let zip = zip_bytes(&[
@@ -102,13 +102,13 @@ async fn launch(app: &mut TestApp, request: Value) -> Reply {
     .await
 }
 
-async fn launched(app: &mut TestApp, request: Value) -> Value {
+pub async fn launched(app: &mut TestApp, request: Value) -> Value {
     let reply = launch(app, request).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     json_of(&reply)
 }
 
-fn batch(launched: &Value, seq: i64, calls: Value, is_final: bool) -> Value {
+pub fn batch(launched: &Value, seq: i64, calls: Value, is_final: bool) -> Value {
     json!({
         "attempt": launched["attempt"],
         "item": launched["item"],
@@ -120,7 +120,7 @@ fn batch(launched: &Value, seq: i64, calls: Value, is_final: bool) -> Value {
     })
 }
 
-async fn commit(app: &mut TestApp, body: &Value) -> Reply {
+pub async fn commit(app: &mut TestApp, body: &Value) -> Reply {
     app.post_body(
         "/api/runtime/commit",
         "application/json",
@@ -130,11 +130,11 @@ async fn commit(app: &mut TestApp, body: &Value) -> Reply {
     .await
 }
 
-fn set(element: &str, value: &str) -> Value {
+pub fn set(element: &str, value: &str) -> Value {
     json!({"call": "set-value", "element": element, "value": value})
 }
 
-fn call(name: &str) -> Value {
+pub fn call(name: &str) -> Value {
     json!({ "call": name })
 }
 

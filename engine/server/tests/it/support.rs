@@ -39,12 +39,15 @@ pub fn state_with(
             secret,
             accounts: AccountsConfig::default(),
             clock,
+            plugins: plugin_host::HostConfig::new(site.join("plugins"), public_url),
         },
     )
 }
 
 pub struct TestApp {
     router: Router,
+    /// The server's state, for what tests set up behind the HTTP surface (installing a plugin).
+    pub state: AppState,
     pub clock: Arc<ManualClock>,
     cookies: BTreeMap<String, String>,
     store: Store,
@@ -84,7 +87,8 @@ impl TestApp {
         let secret = SecretKey::generate();
         let state = state_with(store, public_url, secret.clone(), clock.clone());
         TestApp {
-            router: server::router(state),
+            router: server::router(state.clone()),
+            state,
             clock,
             cookies: BTreeMap::new(),
             store: store.clone(),
@@ -103,7 +107,8 @@ impl TestApp {
             self.clock.clone(),
         );
         TestApp {
-            router: server::router(state),
+            router: server::router(state.clone()),
+            state,
             clock: self.clock.clone(),
             cookies: self.cookies.clone(),
             store: self.store.clone(),
@@ -136,6 +141,7 @@ impl TestApp {
     pub fn fork_without_cookies(&self) -> TestApp {
         TestApp {
             router: self.router.clone(),
+            state: self.state.clone(),
             clock: self.clock.clone(),
             cookies: BTreeMap::new(),
             store: self.store.clone(),

@@ -1,0 +1,209 @@
+//! A plugin made from the template, built for wasm32-wasip2 and installed into a real server: its page
+//! and form in the site, its storage, its JSON route, and the engine's `course.completed` event after a
+//! learner really completes a course. Also the admin's grants and the refusals around them.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use store::Store;
+
+use crate::runtime::{Course, batch, call, commit, course, launched, set};
+use crate::support::TestApp;
+
+store::contract_tests!(a_plugin_made_from_the_template_works_end_to_end);
+
+const ORIGIN: &str = "http://127.0.0.1:3000";
+
+/// Makes a plugin from the template and builds it (once per test run: the build is cached).
+fn template_plugin() -> Vec<u8> {
+    static BUILT: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let parent = tempfile::tempdir().unwrap();
+            let dir = server::plugin_cli::new_plugin(
+                parent.path(),
+                "staff-notes",
+                Some("Staff notes"),
+                &server::plugin_cli::default_sdk_path(),
+            )
+            .unwrap();
+            // The same dependency versions as the plugins workspace, so the shared target folder
+            // already holds them.
+            std::fs::copy(workspace.join("plugins/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+            let target = std::env::var_os("RAMPART_PLUGIN_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| workspace.join("target/plugins"));
+            let wasm = server::plugin_cli::build_plugin_in(&dir, &target).unwrap();
+            std::fs::read(wasm).unwrap()
+        })
+        .clone()
+}
+
+async fn a_plugin_made_from_the_template_works_end_to_end(store: &Store) {
+    let wasm = template_plugin();
+    let Course {
+        mut admin,
+        mut nia,
+        package_id,
+        ..
+    } = course(store).await;
+    let installed = admin.state.plugins.install(wasm).await.unwrap();
+    assert_eq!(installed.info.name, "staff-notes");
+    assert_eq!(installed.api_version, "0.2.0");
+
+    // Not turned on for Leeds yet: the page is refused and the menu does not offer it.
+    let refused = nia.get("/plugins/staff-notes/home").await;
+    assert!(
+        refused.body.contains("not turned on for this organisation"),
+        "{}",
+        refused.body
+    );
+
+    // Leeds' admin turns it on and grants the engine events it asks for.
+    let leeds = store.find_organisation("leeds-trust").await.unwrap();
+    admin
+        .create_user("Lee Admin", "lee@leeds.example", leeds.id, &["org_admin"])
+        .await;
+    let lee = store.user_by_email("lee@leeds.example").await.unwrap();
+    let lee = admin.state.accounts.store().user(lee.id).await.unwrap();
+    let plugins = admin.state.host_plugins();
+    use web::api::ssr::Plugins;
+    let wrong = plugins
+        .set_grants(
+            lee.clone(),
+            "staff-notes".into(),
+            true,
+            vec!["notify.email".into()],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        wrong.to_string().contains("does not ask for notify.email"),
+        "{wrong}"
+    );
+    plugins
+        .set_grants(
+            lee.clone(),
+            "staff-notes".into(),
+            true,
+            vec!["events.engine".into()],
+        )
+        .await
+        .unwrap();
+    let overview = plugins.overview(lee).await.unwrap();
+    let listed = &overview.plugins[0];
+    assert!(listed.active && listed.capabilities.iter().all(|c| c.granted));
+    let audit = store.recent_audit(None, 20).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "plugin.grants"));
+
+    // The page renders inside Rampart's layout, with its form.
+    let page = nia.get("/plugins/staff-notes/home").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Staff notes"), "{}", page.body);
+    assert!(page.body.contains("No notes yet."));
+    assert!(
+        page.body
+            .contains("action=\"/plugins/staff-notes/home?form=add-note\""),
+        "{}",
+        page.body
+    );
+
+    // An empty note is refused by the host's check of the declared field, and nothing is stored.
+    let token = nia.csrf_token().await;
+    let empty = nia
+        .post_form_from_origin(
+            "/plugins/staff-notes/home?form=add-note",
+            &[("text", " ")],
+            &token,
+            ORIGIN,
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::SEE_OTHER, "{}", empty.body);
+    let shown = nia.get(empty.location().unwrap()).await;
+    assert!(shown.body.contains("Enter note"), "{}", shown.body);
+    assert!(shown.body.contains("No notes yet."));
+
+    // A note is stored in the plugin's storage and shown, with the notice.
+    let added = nia
+        .post_form_from_origin(
+            "/plugins/staff-notes/home?form=add-note",
+            &[("text", "Phishing drill on Friday")],
+            &token,
+            ORIGIN,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let shown = nia.get(added.location().unwrap()).await;
+    assert!(shown.body.contains("Note added."), "{}", shown.body);
+    assert!(shown.body.contains("Phishing drill on Friday"));
+
+    // Without a CSRF token the form is refused.
+    let forged = nia
+        .post_form_from_origin(
+            "/plugins/staff-notes/home?form=add-note",
+            &[("text", "x")],
+            "forged",
+            "https://evil.example",
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+
+    // The plugin's JSON route, with a CSP that allows no script.
+    let notes = nia.get("/p/staff-notes/notes").await;
+    assert_eq!(notes.status, StatusCode::OK, "{}", notes.body);
+    assert!(notes.body.contains("Phishing drill on Friday"));
+    assert!(
+        notes
+            .header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+
+    // Nia completes the course; the engine's course.completed reaches the plugin.
+    for item in ["S1", "S2"] {
+        let launch = launched(&mut nia, json!({ "package": package_id, "item": item })).await;
+        let done = commit(
+            &mut nia,
+            &batch(
+                &launch,
+                0,
+                json!([
+                    call("initialize"),
+                    set("cmi.core.lesson_status", "passed"),
+                    call("terminate")
+                ]),
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    }
+    assert_eq!(admin.state.plugins.deliver_due().await.unwrap(), 1);
+    let page = nia.get("/plugins/staff-notes/home").await;
+    let completed = page
+        .body
+        .split("Courses completed since the plugin was enabled")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        completed
+            .trim_start_matches(|c: char| !c.is_ascii_digit())
+            .starts_with('1'),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_plugins_and_oversized_bodies_get_clear_errors() {
+    let db = store::test_db::TestDb::sqlite().await;
+    let mut app = TestApp::with_admin(&db.store).await;
+    let missing = app.get("/p/nothing-here/x").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .body
+            .contains("there is no plugin called nothing-here")
+    );
+    db.drop_database().await;
+}
