@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod courses;
 mod import;
+mod outbox;
 mod plugins;
 mod runtime;
 mod support;
