@@ -244,6 +244,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// [`router`] plus `GET /native/ok`, a native route behind the same layers as the plugin routes, for the
+/// plugin-route benchmark's comparison.
+#[doc(hidden)]
+pub fn router_with_native_probe(state: AppState) -> Router {
+    let probe = Router::<AppState>::new()
+        .route("/native/ok", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::check_csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::authenticate,
+        ))
+        .with_state(state.clone());
+    router(state).merge(probe)
+}
+
 /// `/` sends people where they belong: setup on first run, their dashboard, or sign-in.
 async fn home(
     State(state): State<AppState>,

@@ -943,7 +943,10 @@ mod tests {
             flash.take(&id, 7, 101).unwrap().0.as_deref(),
             Some("Saved.")
         );
-        assert!(flash.take(&id, 7, 102).is_some(), "one request may render twice");
+        assert!(
+            flash.take(&id, 7, 102).is_some(),
+            "one request may render twice"
+        );
         assert!(flash.take(&id, 7, 101 + FLASH_REREAD_SECS).is_none());
         let id = flash.put(7, 100, None, None);
         assert!(flash.take(&id, 7, 100 + FLASH_TTL_SECS).is_none());
