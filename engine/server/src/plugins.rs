@@ -461,12 +461,16 @@ pub async fn request(
                 .scope_for(&plugin, user.organisation_id, Some(user.id), roles_of(user))
                 .await
         }
-        None => {
-            state
-                .plugins
-                .scope_for(&plugin, None, None, Vec::new())
-                .await
-        }
+        // Someone not signed in (a feed reader, another system): the platform scope, with no
+        // capability, so an anonymous request cannot make a plugin email, publish or read the directory.
+        None => state
+            .plugins
+            .scope_for(&plugin, None, None, Vec::new())
+            .await
+            .map(|mut scope| {
+                scope.granted = Arc::new(std::collections::HashSet::new());
+                scope
+            }),
     };
     let headers = parts
         .headers

@@ -195,7 +195,7 @@ async fn a_plugin_made_from_the_template_works_end_to_end(store: &Store) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_plugins_and_oversized_bodies_get_clear_errors() {
+async fn unknown_plugins_anonymous_callers_and_oversized_bodies_get_clear_answers() {
     let db = store::test_db::TestDb::sqlite().await;
     let mut app = TestApp::with_admin(&db.store).await;
     let missing = app.get("/p/nothing-here/x").await;
@@ -205,5 +205,43 @@ async fn unknown_plugins_and_oversized_bodies_get_clear_errors() {
             .body
             .contains("there is no plugin called nothing-here")
     );
+
+    let plugins = std::env::var_os("RAMPART_TEST_PLUGINS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/plugins/wasm32-wasip2/release")
+        });
+    let wasm = std::fs::read(plugins.join("misbehave.wasm")).unwrap();
+    app.state.plugins.install(wasm).await.unwrap();
+    // The platform admin acts in the platform scope, where the plugin has what it declared ...
+    let orgs = app.get("/p/misbehave/orgs").await;
+    assert_eq!(orgs.status, StatusCode::OK, "{}", orgs.body);
+    // ... but someone not signed in gets no capability at all.
+    let mut anonymous = app.fork_without_cookies();
+    let refused = anonymous.get("/p/misbehave/orgs").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.body.contains("directory.read is not granted"),
+        "{}",
+        refused.body
+    );
+
+    // A body over 1 MiB is refused before the plugin runs.
+    let token = app.csrf_token().await;
+    let big = app
+        .post_body(
+            "/p/misbehave/doc/big",
+            "application/json",
+            format!("\"{}\"", "x".repeat(1024 * 1024 + 10)),
+            &[
+                ("x-csrf-token", &token),
+                ("origin", "http://127.0.0.1:3000"),
+            ],
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+    let after = app.get("/p/misbehave/doc/big").await;
+    assert_eq!(after.status, StatusCode::NOT_FOUND);
     db.drop_database().await;
 }
