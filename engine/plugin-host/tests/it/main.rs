@@ -549,3 +549,34 @@ async fn compiled_code_is_cached_and_reused() {
     assert!(!again.changed);
     db.drop_database().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticks_run_per_scope_at_their_interval() {
+    let db = store::test_db::TestDb::sqlite().await;
+    let f = fixture(&db.store).await;
+    f.install("misbehave").await;
+    let org = organisation(&f.store, "Ticking Trust").await;
+    f.turn_on("misbehave", org, &[]).await;
+    // The platform scope and the organisation that turned it on.
+    assert_eq!(f.host.run_ticks().await.unwrap(), 2);
+    assert_eq!(f.host.run_ticks().await.unwrap(), 0, "not due again yet");
+    f.clock.advance(60);
+    assert_eq!(f.host.run_ticks().await.unwrap(), 2);
+    let count = |scope_id| {
+        let store = f.store.clone();
+        async move {
+            let scope = DocumentScope {
+                plugin: "misbehave",
+                scope_id,
+            };
+            store
+                .document(scope, "ticks", "count")
+                .await
+                .unwrap()
+                .map(|d| d.body)
+        }
+    };
+    assert_eq!(count(org).await.as_deref(), Some("2"));
+    assert_eq!(count(store::PLATFORM_SCOPE).await.as_deref(), Some("2"));
+    db.drop_database().await;
+}

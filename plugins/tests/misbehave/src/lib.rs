@@ -38,6 +38,15 @@ impl Plugin for Misbehave {
             .capability("directory.read")
             .page(PageInfo::new("home", "Misbehave"))
             .subscribe("test.*")
+            .tick_every(60)
+    }
+
+    /// Counts ticks in storage (`ticks/count`), so tests can see the scheduler call it.
+    fn tick(_ctx: CallContext, _now: i64) -> Result<(), String> {
+        storage::update_json("ticks", "count", &[], |count: Option<u64>| {
+            count.unwrap_or(0) + 1
+        })?;
+        Ok(())
     }
 
     fn render_page(
