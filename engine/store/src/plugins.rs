@@ -661,6 +661,26 @@ impl Store {
             .map_err(StoreError::from))
     }
 
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
+        with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// Marks all of a user's notifications read; returns how many were unread.
+    pub async fn mark_notifications_read(&self, user_id: i64, now: i64) -> Result<u64> {
+        Ok(with_pool!(self, pool => sqlx::query(
+            "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user_id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()))
+    }
+
     // ----- outbox -----
 
     pub async fn enqueue_outbox(
