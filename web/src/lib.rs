@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod plugin_ui;
 
 pub use app::{App, shell};
 
