@@ -12,14 +12,17 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, JsonEncoding};
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use plugin_api::views::{MenuEntry, PluginPageData, PluginsOverview};
 use serde::{Deserialize, Serialize};
 
-/// What every page needs: who is signed in, the token its forms must carry, and whether setup is due.
+/// What every page needs: who is signed in, the token its forms must carry, whether setup is due, and
+/// the plugin pages this user may open from the site menu.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PageInfo {
     pub user: Option<UserView>,
     pub csrf_token: String,
     pub setup_needed: bool,
+    pub plugin_menu: Vec<MenuEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -186,6 +189,8 @@ pub enum AppError {
     },
     NotSignedIn,
     Forbidden(String),
+    /// What was asked for does not exist (or is not shown to this user); the message is a sentence.
+    NotFound(String),
     /// Something broke on our side; the details are in the server log.
     Internal,
     Transport(String),
@@ -201,6 +206,7 @@ impl std::fmt::Display for AppError {
                 f.write_str("Your session has ended. Sign in again to continue.")
             }
             AppError::Forbidden(message) => write!(f, "You do not have permission: {message}."),
+            AppError::NotFound(message) => f.write_str(message),
             AppError::Internal => {
                 f.write_str("Something went wrong on our side. Try again in a moment.")
             }
@@ -253,10 +259,15 @@ pub async fn page_context() -> Result<PageInfo, AppError> {
     let auth = ssr::request_auth()?;
     let state = ssr::state()?;
     let setup_needed = state.accounts.setup_needed().await.map_err(ssr::internal)?;
+    let plugin_menu = match &auth.user {
+        Some(user) => state.plugins.menu(user.clone()).await,
+        None => Vec::new(),
+    };
     Ok(PageInfo {
         user: auth.user.as_ref().map(ssr::user_view),
         csrf_token: auth.csrf_token,
         setup_needed,
+        plugin_menu,
     })
 }
 
@@ -731,14 +742,81 @@ pub async fn create_user(
     Ok(ssr::user_view(&user))
 }
 
+/// A plugin page for the signed-in user: `/plugins/<plugin>/<page>?<query>`. The host checks the page's
+/// roles, the plugin's activation and its capabilities.
+#[server(input = GetUrl, prefix = "/api", endpoint = "plugin_page")]
+pub async fn plugin_page(
+    plugin: String,
+    page: String,
+    #[server(default)] query: Vec<(String, String)>,
+) -> Result<PluginPageData, AppError> {
+    let (state, user) = ssr::signed_in_user()?;
+    state.plugins.page(user, plugin, page, query).await
+}
+
+/// The installed plugins for `/admin/plugins` (organisation and platform admins).
+#[server(name = LoadPluginsOverview, input = GetUrl, prefix = "/api", endpoint = "plugins_overview")]
+pub async fn plugins_overview() -> Result<PluginsOverview, AppError> {
+    let (state, user) = ssr::signed_in_user()?;
+    state.plugins.overview(user).await
+}
+
+/// Platform admins: enable (`enabled=true`) or disable (`enabled=false`) a plugin everywhere.
+#[server(prefix = "/api", endpoint = "set_plugin_enabled")]
+pub async fn set_plugin_enabled(
+    csrf_token: String,
+    plugin: String,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    state
+        .plugins
+        .set_enabled(user, plugin.clone(), enabled)
+        .await?;
+    let outcome = if enabled { "enabled" } else { "disabled" };
+    leptos_axum::redirect(&ssr::with_query(
+        "/admin/plugins",
+        &[(outcome, plugin.as_str())],
+    ));
+    Ok(())
+}
+
+/// Organisation admins: whether a plugin is on for their organisation (`active=true`, absent when the box
+/// is not ticked) and exactly which capabilities it is granted (`capabilities[]=<name>`, one per ticked box).
+#[server(prefix = "/api", endpoint = "set_plugin_grants")]
+pub async fn set_plugin_grants(
+    csrf_token: String,
+    plugin: String,
+    #[server(default)] active: bool,
+    #[server(default)] capabilities: Vec<String>,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    state
+        .plugins
+        .set_grants(user, plugin.clone(), active, capabilities)
+        .await?;
+    leptos_axum::redirect(&ssr::with_query(
+        "/admin/plugins",
+        &[("saved", plugin.as_str())],
+    ));
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! Server-side glue: the state and per-request facts the server hands to server functions.
+
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
 
     use accounts::{Accounts, AccountsError, Actor, SignedIn, User};
     use http::HeaderValue;
     use http::header::SET_COOKIE;
     use leptos::prelude::*;
+    use plugin_api::views::{MenuEntry, PluginPageData, PluginsOverview};
 
     use super::{AppError, UserView};
 
@@ -767,6 +845,106 @@ pub mod ssr {
         /// The content origin (`http://localhost:3001`), which the player page frames.
         pub content_origin: String,
         pub player: PlayerOutline,
+        /// The plugin host; [`NoPlugins`] where there is none.
+        pub plugins: Arc<dyn Plugins>,
+    }
+
+    pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+    /// What the plugin host offers the pages; implemented by the server. Every call names the signed-in
+    /// user; the host decides what they may see and do.
+    pub trait Plugins: Send + Sync {
+        /// Renders a plugin page for the signed-in user (checks roles, activation, capabilities).
+        /// `query` is the page URL's query pairs (the server takes out its own `form_state`/`notice`
+        /// keys). An unknown plugin or page is [`AppError::NotFound`].
+        fn page(
+            &self,
+            user: User,
+            plugin: String,
+            page: String,
+            query: Vec<(String, String)>,
+        ) -> BoxFuture<Result<PluginPageData, AppError>>;
+        /// Plugin pages for the site menu that this user may open.
+        fn menu(&self, user: User) -> BoxFuture<Vec<MenuEntry>>;
+        /// The admin overview at `/admin/plugins`.
+        fn overview(&self, user: User) -> BoxFuture<Result<PluginsOverview, AppError>>;
+        /// Platform admin: enable or disable a plugin everywhere.
+        fn set_enabled(
+            &self,
+            user: User,
+            plugin: String,
+            enabled: bool,
+        ) -> BoxFuture<Result<(), AppError>>;
+        /// Organisation admin: turn a plugin on/off for their organisation and grant exactly these
+        /// capabilities.
+        fn set_grants(
+            &self,
+            user: User,
+            plugin: String,
+            active: bool,
+            capabilities: Vec<String>,
+        ) -> BoxFuture<Result<(), AppError>>;
+    }
+
+    /// No plugin host: an empty menu and overview; every plugin page and change is
+    /// [`AppError::NotFound`].
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct NoPlugins;
+
+    fn no_plugin(plugin: &str) -> AppError {
+        AppError::NotFound(format!("There is no plugin called “{plugin}”."))
+    }
+
+    impl Plugins for NoPlugins {
+        fn page(
+            &self,
+            _user: User,
+            plugin: String,
+            _page: String,
+            _query: Vec<(String, String)>,
+        ) -> BoxFuture<Result<PluginPageData, AppError>> {
+            Box::pin(async move { Err(no_plugin(&plugin)) })
+        }
+
+        fn menu(&self, _user: User) -> BoxFuture<Vec<MenuEntry>> {
+            Box::pin(async { Vec::new() })
+        }
+
+        fn overview(&self, user: User) -> BoxFuture<Result<PluginsOverview, AppError>> {
+            Box::pin(async move {
+                let platform_admin = accounts::has_role(&user, accounts::Role::PlatformAdmin);
+                if !platform_admin && !accounts::has_role(&user, accounts::Role::OrgAdmin) {
+                    return Err(AppError::Forbidden(
+                        "only administrators can manage plugins".into(),
+                    ));
+                }
+                Ok(PluginsOverview {
+                    plugins: Vec::new(),
+                    can_manage: platform_admin,
+                    organisation_id: user.organisation_id,
+                    organisation_name: user.organisation_name,
+                })
+            })
+        }
+
+        fn set_enabled(
+            &self,
+            _user: User,
+            plugin: String,
+            _enabled: bool,
+        ) -> BoxFuture<Result<(), AppError>> {
+            Box::pin(async move { Err(no_plugin(&plugin)) })
+        }
+
+        fn set_grants(
+            &self,
+            _user: User,
+            plugin: String,
+            _active: bool,
+            _capabilities: Vec<String>,
+        ) -> BoxFuture<Result<(), AppError>> {
+            Box::pin(async move { Err(no_plugin(&plugin)) })
+        }
     }
 
     /// How Rampart's cookies are named and flagged. Over HTTPS the names carry the `__Host-` prefix,
@@ -841,6 +1019,12 @@ pub mod ssr {
     pub fn signed_in() -> Result<(WebState, Actor), AppError> {
         let user = request_auth()?.user.ok_or(AppError::NotSignedIn)?;
         Ok((state()?, Actor::User(Box::new(user))))
+    }
+
+    /// The state and the signed-in user, or [`AppError::NotSignedIn`].
+    pub fn signed_in_user() -> Result<(WebState, User), AppError> {
+        let user = request_auth()?.user.ok_or(AppError::NotSignedIn)?;
+        Ok((state()?, user))
     }
 
     pub fn user_view(user: &User) -> UserView {
@@ -950,6 +1134,14 @@ pub mod ssr {
         format!("{path}?added={encoded}")
     }
 
+    /// `path?key=value&…`, encoded.
+    pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!("{path}?{query}")
+    }
+
     /// Only local paths are followed after sign-in, so a crafted link cannot bounce people elsewhere.
     pub fn safe_next(next: &str) -> &str {
         // Printable ASCII only: browsers drop tabs and newlines inside URLs, so `/\t/evil` would become
@@ -979,5 +1171,64 @@ pub mod ssr {
             assert_eq!(super::safe_next("/\r\nSet-Cookie: x=y"), "/dashboard");
             assert_eq!(super::safe_next("/admin users"), "/dashboard");
         }
+    }
+}
+
+#[cfg(test)]
+mod plugin_form_tests {
+    //! Plain HTML forms reach server functions through `serde_qs` in non-strict mode (what server_fn's
+    //! URL codecs use): these are the bodies browsers send for the plugin admin forms.
+
+    use super::*;
+
+    fn decode<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        serde_qs::Config::new(5, false)
+            .deserialize_str(body)
+            .unwrap_or_else(|e| panic!("{body}: {e}"))
+    }
+
+    #[test]
+    fn grants_take_a_checkbox_list_as_capabilities_brackets() {
+        let form: SetPluginGrants = decode(
+            "csrf_token=t&plugin=broadcasts&active=true\
+             &capabilities%5B%5D=events.publish&capabilities%5B%5D=notify.in-app",
+        );
+        assert_eq!(form.plugin, "broadcasts");
+        assert!(form.active);
+        assert_eq!(form.capabilities, ["events.publish", "notify.in-app"]);
+
+        let form: SetPluginGrants = decode("csrf_token=t&plugin=broadcasts&capabilities[]=a");
+        assert!(!form.active, "an unticked box is not sent");
+        assert_eq!(form.capabilities, ["a"]);
+
+        let form: SetPluginGrants = decode("csrf_token=t&plugin=broadcasts");
+        assert!(!form.active);
+        assert!(form.capabilities.is_empty(), "no box ticked");
+    }
+
+    #[test]
+    fn enabling_takes_true_or_false() {
+        let form: SetPluginEnabled = decode("csrf_token=t&plugin=p&enabled=false");
+        assert!(!form.enabled);
+        let form: SetPluginEnabled = decode("csrf_token=t&plugin=p&enabled=true");
+        assert!(form.enabled);
+    }
+
+    #[test]
+    fn the_page_query_survives_the_get_encoding() {
+        let args = PluginPage {
+            plugin: "p".into(),
+            page: "report".into(),
+            query: vec![
+                ("sort".into(), "t.1.desc".into()),
+                ("q".into(), "a b&c".into()),
+                ("sort".into(), "u.0.asc".into()),
+            ],
+        };
+        let encoded = serde_qs::to_string(&args).unwrap();
+        let decoded: PluginPage = decode(&encoded);
+        assert_eq!(decoded.query, args.query);
+        let empty: PluginPage = decode("plugin=p&page=report");
+        assert!(empty.query.is_empty());
     }
 }

@@ -16,6 +16,9 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::{SsrMode, path};
 
 use crate::api::*;
+use plugin_api::views::MenuEntry;
+
+mod plugins;
 
 /// The HTML document around the app. Runs on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -84,6 +87,16 @@ pub fn App() -> impl IntoView {
                     view=|| view! { <Page><PackageDetailPage /></Page> }
                     ssr=SsrMode::Async
                 />
+                <Route
+                    path=path!("/admin/plugins")
+                    view=|| view! { <Page><plugins::PluginsAdminPage /></Page> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/plugins/:plugin/:page")
+                    view=|| view! { <Page><plugins::PluginPage /></Page> }
+                    ssr=SsrMode::Async
+                />
             </Routes>
         </Router>
     }
@@ -103,14 +116,14 @@ fn Page(children: ChildrenFn) -> impl IntoView {
                         Ok(page) => {
                             provide_context(page.clone());
                             view! {
-                                <Layout user=page.user csrf_token=page.csrf_token>
+                                <Layout user=page.user csrf_token=page.csrf_token plugin_menu=page.plugin_menu>
                                     {children()}
                                 </Layout>
                             }
                             .into_any()
                         }
                         Err(error) => view! {
-                            <Layout user=None csrf_token=String::new()>
+                            <Layout user=None csrf_token=String::new() plugin_menu=Vec::new()>
                                 <ErrorPanel error />
                             </Layout>
                         }
@@ -123,13 +136,18 @@ fn Page(children: ChildrenFn) -> impl IntoView {
 }
 
 #[component]
-fn Layout(user: Option<UserView>, csrf_token: String, children: Children) -> impl IntoView {
+fn Layout(
+    user: Option<UserView>,
+    csrf_token: String,
+    plugin_menu: Vec<MenuEntry>,
+    children: Children,
+) -> impl IntoView {
     let current = leptos_router::hooks::use_location()
         .pathname
         .get_untracked();
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
-        <SiteHeader user csrf_token current />
+        <SiteHeader user csrf_token current plugin_menu />
         <main id="main" class="container" tabindex="-1">
             {children()}
         </main>
@@ -142,8 +160,14 @@ fn Layout(user: Option<UserView>, csrf_token: String, children: Children) -> imp
 }
 
 /// The header with its navigation; an island because the small-screen menu opens and closes in place.
+/// `plugin_menu` holds the plugin pages this user may open (local paths only are linked).
 #[island]
-fn SiteHeader(user: Option<UserView>, csrf_token: String, current: String) -> impl IntoView {
+fn SiteHeader(
+    user: Option<UserView>,
+    csrf_token: String,
+    current: String,
+    plugin_menu: Vec<MenuEntry>,
+) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     // Effects run only in the browser, after hydration: the mark lets tests (and people debugging) tell a
     // live page from a server-rendered one.
@@ -152,21 +176,34 @@ fn SiteHeader(user: Option<UserView>, csrf_token: String, current: String) -> im
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
-    let link = move |href: &'static str, label: &'static str| {
-        let aria_current = (current == href).then_some("page");
-        view! { <li><a href=href aria-current=aria_current>{label}</a></li> }
+    let link = {
+        let current = current.clone();
+        move |href: &'static str, label: &'static str| {
+            let aria_current = (current == href).then_some("page");
+            view! { <li><a href=href aria-current=aria_current>{label}</a></li> }
+        }
     };
+    let plugin_links = plugin_menu
+        .into_iter()
+        .filter(|entry| entry.href.starts_with('/') && !entry.href.starts_with("//"))
+        .map(|entry| {
+            let aria_current = (current == entry.href).then_some("page");
+            view! { <li><a href=entry.href aria-current=aria_current>{entry.label}</a></li> }
+        })
+        .collect_view();
     let links = match &user {
         Some(user) => {
             let admin = user.is_admin();
             view! {
                 <ul>
                     {link("/dashboard", "My training")}
+                    {plugin_links}
                     {admin.then(|| view! {
                         {link("/admin/packages", "Packages")}
                         {link("/admin/organisations", "Organisations")}
                         {link("/admin/users", "Users")}
                         {link("/admin/audit", "Audit log")}
+                        {link("/admin/plugins", "Plugins")}
                     })}
                 </ul>
                 <div class="nav-account">
@@ -1071,16 +1108,21 @@ fn TableHead(caption: &'static str, columns: &'static [&'static str]) -> impl In
     }
 }
 
+/// The 403 page; `message` says why (the default suits the admin pages).
 #[component]
-fn Forbidden() -> impl IntoView {
+fn Forbidden(#[prop(optional, into)] message: Option<String>) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::FORBIDDEN);
     }
+    let message = message.unwrap_or_else(|| {
+        "Only organisation and platform administrators can manage organisations and users."
+            .to_owned()
+    });
     view! {
         <Title text="No access – Rampart" />
         <h1>"You do not have access to this page"</h1>
-        <p>"Only organisation and platform administrators can manage organisations and users."</p>
+        <p>{message}</p>
         <p><a href="/dashboard">"Go to your training"</a></p>
     }
 }
