@@ -119,7 +119,8 @@ pub async fn require_sign_in(request: Request, next: Next) -> Response {
     let protected = path == "/dashboard"
         || path.starts_with("/dashboard/")
         || path.starts_with("/admin")
-        || path.starts_with("/learn/");
+        || path.starts_with("/learn/")
+        || path.starts_with("/plugins/");
     let signed_in = request
         .extensions()
         .get::<RequestAuth>()

@@ -100,13 +100,23 @@ fn may_open(user: &User, roles: &[String]) -> bool {
 
 fn app_error(error: PluginError) -> AppError {
     match error {
-        PluginError::NotInstalled(_) => AppError::NotFound(error.to_string()),
+        PluginError::NotInstalled(_) => AppError::NotFound(sentence(&error.to_string())),
         PluginError::NotActive(_) => AppError::Forbidden(error.to_string()),
         PluginError::Store(_) => AppError::Internal,
         other => AppError::Refused {
-            message: format!("{}.", other.to_string().trim_end_matches('.')),
+            message: sentence(&other.to_string()),
             entered: Vec::new(),
         },
+    }
+}
+
+/// `the plugin … stopped` → `The plugin … stopped.`
+fn sentence(text: &str) -> String {
+    let text = text.trim().trim_end_matches('.');
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
 }
 
@@ -787,6 +797,7 @@ pub async fn table_csv(
     let Some(table_id) = file.strip_suffix(".csv") else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let query_for_sort = query.clone();
     let rendered = match state
         .host_plugins()
         .render(user, plugin.clone(), page.clone(), query)
@@ -795,13 +806,18 @@ pub async fn table_csv(
         Ok(rendered) => rendered,
         Err(error) => return error_page(error),
     };
-    let Some(table) = find_table(&rendered.page, table_id).filter(|t| t.csv_export) else {
+    let Some(mut table) = find_table(&rendered.page, table_id)
+        .filter(|t| t.csv_export)
+        .cloned()
+    else {
         return (
             StatusCode::NOT_FOUND,
             "This page has no such table to download.",
         )
             .into_response();
     };
+    // The same order as on the page.
+    web::plugin_ui::apply_sort(&mut table, &query_for_sort);
     let header: Vec<String> = table.columns.iter().map(|c| c.label.clone()).collect();
     let rows = table
         .rows
