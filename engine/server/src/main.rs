@@ -150,6 +150,15 @@ enum OrgCommand {
     },
     /// List organisations.
     List,
+    /// Set where the organisation's own tooling receives signed plugin webhooks; prints the new
+    /// signing secret once.
+    Webhook {
+        /// The organisation's slug or name.
+        org: String,
+        /// An https URL (http only for 127.0.0.1 and localhost).
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -361,6 +370,23 @@ async fn org(command: OrgCommand, config: &Config) -> anyhow::Result<()> {
             for org in accounts.list_organisations(&Actor::System).await? {
                 println!("{}\t{}\t{}\t{}", org.id, org.slug, org.kind, org.name);
             }
+        }
+        OrgCommand::Webhook { org, url } => {
+            let local = url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
+            if !url.starts_with("https://") && !local {
+                anyhow::bail!("the webhook URL must start with https:// (got {url})");
+            }
+            let org = accounts.find_organisation(&org).await?;
+            let secret = server::outbox::new_webhook_secret();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs() as i64;
+            accounts
+                .store()
+                .set_webhook(org.id, &url, &secret, now)
+                .await?;
+            println!("webhooks for {} now go to {url}", org.name);
+            println!("signing secret (shown once; check x-rampart-signature with it): {secret}");
         }
     }
     Ok(())

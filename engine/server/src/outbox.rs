@@ -76,6 +76,15 @@ pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
     )
 }
 
+/// A new webhook signing secret: 32 random bytes as hex, prefixed so it is recognisable in a vault.
+pub fn new_webhook_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("whsec_{hex}")
+}
+
 /// Runs forever: sends due items when woken and every 10 seconds.
 pub async fn run(host: PluginHost, mailer: Mailer) {
     let http = reqwest::Client::builder()

@@ -308,3 +308,116 @@ fn package_import_adds_versions_and_refuses_bad_packages() {
         text(&refused)
     );
 }
+
+#[test]
+fn plugin_and_webhook_commands_manage_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = std::env::var_os("RAMPART_TEST_PLUGINS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/plugins/wasm32-wasip2/release")
+        });
+    let wasm = plugins.join("misbehave.wasm");
+    let wasm = wasm.to_str().unwrap();
+
+    let installed = rampart(dir.path(), &["plugin", "install", wasm], None);
+    assert!(installed.status.success(), "{}", text(&installed));
+    assert!(
+        text(&installed).contains("installed misbehave"),
+        "{}",
+        text(&installed)
+    );
+    assert!(text(&installed).contains("it asks for: events.publish, notify.email, directory.read"));
+
+    let not_a_plugin = dir.path().join("rampart.db");
+    let refused = rampart(
+        dir.path(),
+        &["plugin", "install", not_a_plugin.to_str().unwrap()],
+        None,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("this file is not a Rampart plugin"),
+        "{}",
+        text(&refused)
+    );
+
+    let disabled = rampart(dir.path(), &["plugin", "disable", "misbehave"], None);
+    assert!(disabled.status.success(), "{}", text(&disabled));
+    let listed = text(&rampart(dir.path(), &["plugin", "list"], None));
+    assert!(
+        listed.contains("misbehave\t") && listed.contains("\tdisabled\tapi 0.2.0"),
+        "{listed}"
+    );
+    assert!(
+        rampart(dir.path(), &["plugin", "enable", "misbehave"], None)
+            .status
+            .success()
+    );
+    assert!(text(&rampart(dir.path(), &["plugin", "list"], None)).contains("\tenabled\t"));
+    let removed = rampart(dir.path(), &["plugin", "remove", "misbehave"], None);
+    assert!(
+        text(&removed).contains("removed misbehave"),
+        "{}",
+        text(&removed)
+    );
+    assert!(!text(&rampart(dir.path(), &["plugin", "list"], None)).contains("misbehave"));
+
+    assert!(
+        rampart(dir.path(), &["org", "create", "Hook Trust"], None)
+            .status
+            .success()
+    );
+    let insecure = rampart(
+        dir.path(),
+        &[
+            "org",
+            "webhook",
+            "hook-trust",
+            "--url",
+            "http://example.org/x",
+        ],
+        None,
+    );
+    assert!(!insecure.status.success());
+    assert!(text(&insecure).contains("must start with https://"));
+    let set = rampart(
+        dir.path(),
+        &[
+            "org",
+            "webhook",
+            "hook-trust",
+            "--url",
+            "https://soc.example/hook",
+        ],
+        None,
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    assert!(
+        text(&set).contains("signing secret (shown once"),
+        "{}",
+        text(&set)
+    );
+    assert!(text(&set).contains("whsec_"));
+}
+
+#[test]
+fn plugin_new_writes_the_template_and_refuses_a_bad_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let parent = dir.path().to_str().unwrap();
+    let created = rampart(
+        dir.path(),
+        &["plugin", "new", "ward-notes", "--dir", parent],
+        None,
+    );
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(dir.path().join("ward-notes/src/lib.rs").is_file());
+    let bad = rampart(
+        dir.path(),
+        &["plugin", "new", "Ward Notes", "--dir", parent],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("lower-case letters"), "{}", text(&bad));
+}
