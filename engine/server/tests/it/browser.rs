@@ -1,6 +1,6 @@
 //! End to end in a real browser: the `rampart` binary on a fresh SQLite data directory, driven by
-//! headless Debian chromium through playwright-core (`e2e/foundation.mjs`, `e2e/player.mjs`). Needs the
-//! browser bundle, which `cargo xtask test` builds first.
+//! headless Debian chromium through playwright-core (`e2e/*.mjs`). Needs the browser bundle and, for the
+//! plugin test, the built plugins (`RAMPART_TEST_PLUGINS`), which `cargo xtask test` builds first.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -55,16 +55,31 @@ fn wait_until_ready(url: &str, server: &mut Server) {
     panic!("rampart did not become ready at {url} within 30 s");
 }
 
-/// `rampart serve` on its own data directory, engine on 127.0.0.1 and content on localhost.
+/// The `rampart` binary without the test's own `RAMPART_*` variables or `DATABASE_URL`: `cargo xtask
+/// test` sets some for the tests themselves (`RAMPART_TEST_PLUGINS`, `RAMPART_PLUGIN_TARGET_DIR`), which
+/// `rampart` would refuse as unknown configuration keys. Each test passes what it means explicitly.
+fn rampart() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("RAMPART_") {
+            command.env_remove(name);
+        }
+    }
+    command.env_remove("DATABASE_URL");
+    command
+}
+
+/// `rampart serve` on its own data directory, engine on 127.0.0.1 and content on localhost; it seeds
+/// courses from `courses_dir` and installs every `*.wasm` in `plugins_dir` at start-up.
 fn serve(
     data_dir: &Path,
     (port, content_port): (u16, u16),
     site_dir: &Path,
     log: std::fs::File,
-    courses_dir: &Path,
+    (courses_dir, plugins_dir): (&Path, &Path),
 ) -> Server {
     Server(
-        Command::new(env!("CARGO_BIN_EXE_rampart"))
+        rampart()
             .arg("serve")
             .env("RAMPART_DATA_DIR", data_dir)
             .env("RAMPART_LISTEN", format!("127.0.0.1:{port}"))
@@ -79,7 +94,7 @@ fn serve(
             )
             .env("RAMPART_SITE_DIR", site_dir)
             .env("RAMPART_COURSES_DIR", courses_dir)
-            .env_remove("DATABASE_URL")
+            .env("RAMPART_PLUGINS_DIR", plugins_dir)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -125,7 +140,10 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
         (port, content_port),
         &site_dir,
         log,
-        &data_dir.path().join("no-courses"),
+        (
+            &data_dir.path().join("no-courses"),
+            &data_dir.path().join("no-plugins"),
+        ),
     );
     wait_until_ready(&base_url, &mut server);
 
@@ -160,8 +178,7 @@ fn a_person_sets_up_signs_in_and_the_page_hydrates() {
 }
 
 /// A server on a fresh SQLite data directory with a platform admin, the Leeds Trust and its learner Lena
-/// (all seeded through the CLI, as an operator would), optionally a package imported for Leeds and a
-/// courses folder seeded on first run.
+/// (all seeded through the CLI, as an operator would), plus what its [`Setup`] asks for.
 struct LearnerServer {
     base_url: String,
     log: PathBuf,
@@ -171,11 +188,20 @@ struct LearnerServer {
 
 const LEARNER_PASSWORD: &str = "correct horse battery staple";
 
-fn learner_server(
-    name: &str,
-    package_zip: Option<&Path>,
-    courses_dir: Option<&Path>,
-) -> LearnerServer {
+/// What a [`learner_server`] has besides its admin, Leeds and Lena.
+#[derive(Default)]
+struct Setup<'a> {
+    /// A package imported for Leeds.
+    package_zip: Option<&'a Path>,
+    /// A courses folder seeded on first run.
+    courses_dir: Option<&'a Path>,
+    /// The folder the server installs plugins from at start-up.
+    plugins_dir: Option<&'a Path>,
+    /// Leeds' organisation admin Olu (`olu@leeds.example`).
+    org_admin: bool,
+}
+
+fn learner_server(name: &str, setup: Setup<'_>) -> LearnerServer {
     let root = workspace_root();
     let site_dir = std::env::var_os("RAMPART_SITE_DIR")
         .map(PathBuf::from)
@@ -192,10 +218,9 @@ fn learner_server(
     let base_url = format!("http://127.0.0.1:{port}");
     let cli = |args: &[&str], stdin: Option<&str>| {
         use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        let mut child = rampart()
             .args(args)
             .env("RAMPART_DATA_DIR", data_dir.path())
-            .env_remove("DATABASE_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -242,7 +267,24 @@ fn learner_server(
         ],
         Some(LEARNER_PASSWORD),
     );
-    if let Some(zip) = package_zip {
+    if setup.org_admin {
+        cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                "olu@leeds.example",
+                "--name",
+                "Olu Okafor",
+                "--org",
+                "leeds-trust",
+                "--role",
+                "org_admin",
+            ],
+            Some(LEARNER_PASSWORD),
+        );
+    }
+    if let Some(zip) = setup.package_zip {
         cli(
             &[
                 "package",
@@ -258,13 +300,19 @@ fn learner_server(
     std::fs::create_dir_all(&artifacts).unwrap();
     let log_path = artifacts.join(format!("{name}-server.log"));
     let log = std::fs::File::create(&log_path).unwrap();
-    let no_courses = data_dir.path().join("no-courses");
+    let (no_courses, no_plugins) = (
+        data_dir.path().join("no-courses"),
+        data_dir.path().join("no-plugins"),
+    );
     let mut server = serve(
         data_dir.path(),
         (port, content_port),
         &site_dir,
         log,
-        courses_dir.unwrap_or(&no_courses),
+        (
+            setup.courses_dir.unwrap_or(&no_courses),
+            setup.plugins_dir.unwrap_or(&no_plugins),
+        ),
     );
     wait_until_ready(&base_url, &mut server);
     LearnerServer {
@@ -283,6 +331,7 @@ fn run_browser_script(script: &str, server: &LearnerServer) {
         .env("RAMPART_URL", &server.base_url)
         .env("ARTIFACTS_DIR", root.join("target/e2e"))
         .env("LEARNER_EMAIL", "lena@leeds.example")
+        .env("ORG_ADMIN_EMAIL", "olu@leeds.example")
         .current_dir(&root)
         .output()
         .expect("run node (Node.js must be installed)");
@@ -323,7 +372,13 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
     std::fs::create_dir_all(&artifacts).unwrap();
     let package_zip = artifacts.join("player-course.zip");
     crate::support::write_zip(&package_zip, &borrowed);
-    let server = learner_server("player", Some(&package_zip), None);
+    let server = learner_server(
+        "player",
+        Setup {
+            package_zip: Some(&package_zip),
+            ..Setup::default()
+        },
+    );
     run_browser_script("player.mjs", &server);
 }
 
@@ -332,6 +387,39 @@ fn a_learner_closes_the_tab_mid_session_and_resumes_where_they_were() {
 #[test]
 fn a_learner_fails_then_passes_a_cyber_basics_module() {
     let courses = workspace_root().join("courses");
-    let server = learner_server("course", None, Some(&courses));
+    let server = learner_server(
+        "course",
+        Setup {
+            courses_dir: Some(&courses),
+            ..Setup::default()
+        },
+    );
     run_browser_script("course.mjs", &server);
+}
+
+/// The bundled Hello plugin, installed at start-up: Leeds' organisation admin turns it on and grants what
+/// it asks for, then Lena uses its page (a form checked by the host, a sortable table, a CSV download)
+/// and its JSON route, with axe-core on both pages.
+#[test]
+fn an_admin_turns_a_plugin_on_and_a_learner_uses_its_page() {
+    let built = std::env::var_os("RAMPART_TEST_PLUGINS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/plugins/wasm32-wasip2/release"));
+    let hello = built.join("hello.wasm");
+    assert!(
+        hello.is_file(),
+        "{} is missing; run `cargo xtask test` (or `cargo xtask build-plugins`), which builds it first",
+        hello.display()
+    );
+    let plugins_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&hello, plugins_dir.path().join("hello.wasm")).unwrap();
+    let server = learner_server(
+        "plugins",
+        Setup {
+            plugins_dir: Some(plugins_dir.path()),
+            org_admin: true,
+            ..Setup::default()
+        },
+    );
+    run_browser_script("plugins.mjs", &server);
 }

@@ -1,7 +1,8 @@
 //! Hello: a Rampart plugin.
 //!
 //! What it shows, one of each:
-//! - a page (`home`, in the site menu) with a heading, Markdown, a table of notes and a form to add one;
+//! - a page (`home`, in the site menu) with a heading, Markdown, a table of notes (sortable, with a CSV
+//!   download) and a form to add one;
 //! - storage: each note is a JSON document in the collection `notes`, indexed by its author;
 //! - an event handler: it counts `course.completed` events, each one once however often it is delivered;
 //! - a JSON route: `GET /p/hello/notes` returns the notes.
@@ -177,12 +178,16 @@ fn home(ctx: &CallContext) -> Result<Page, String> {
                 ]
             })
             .collect();
-        page.push(table(
-            "notes",
-            "Notes, oldest first",
-            ["Note", "Added (UTC)"],
-            rows,
-        ));
+        // Sortable by either column (through links, no script) and downloadable as CSV.
+        page.push(
+            table(
+                "notes",
+                "Notes, oldest first",
+                ["Note", "Added (UTC)"],
+                rows,
+            )
+            .csv_export(),
+        );
     }
     page.push(
         Form::new("add-note", "Add note")
