@@ -12,17 +12,18 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, JsonEncoding};
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
-use plugin_api::views::{MenuEntry, PluginPageData, PluginsOverview};
+use plugin_api::views::{MenuEntry, NotificationsView, PluginPageData, PluginsOverview};
 use serde::{Deserialize, Serialize};
 
-/// What every page needs: who is signed in, the token its forms must carry, whether setup is due, and
-/// the plugin pages this user may open from the site menu.
+/// What every page needs: who is signed in, the token its forms must carry, whether setup is due, the
+/// plugin pages this user may open from the site menu, and how many of their notifications are unread.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PageInfo {
     pub user: Option<UserView>,
     pub csrf_token: String,
     pub setup_needed: bool,
     pub plugin_menu: Vec<MenuEntry>,
+    pub unread_notifications: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -259,15 +260,19 @@ pub async fn page_context() -> Result<PageInfo, AppError> {
     let auth = ssr::request_auth()?;
     let state = ssr::state()?;
     let setup_needed = state.accounts.setup_needed().await.map_err(ssr::internal)?;
-    let plugin_menu = match &auth.user {
-        Some(user) => state.plugins.menu(user.clone()).await,
-        None => Vec::new(),
+    let (plugin_menu, unread_notifications) = match &auth.user {
+        Some(user) => (
+            state.plugins.menu(user.clone()).await,
+            state.plugins.unread_notifications(user.clone()).await,
+        ),
+        None => (Vec::new(), 0),
     };
     Ok(PageInfo {
         user: auth.user.as_ref().map(ssr::user_view),
         csrf_token: auth.csrf_token,
         setup_needed,
         plugin_menu,
+        unread_notifications,
     })
 }
 
@@ -804,6 +809,23 @@ pub async fn set_plugin_grants(
     Ok(())
 }
 
+/// The signed-in user's in-app notifications (the newest 50) for `/notifications`.
+#[server(name = LoadNotifications, input = GetUrl, prefix = "/api", endpoint = "notifications")]
+pub async fn notifications() -> Result<NotificationsView, AppError> {
+    let (state, user) = ssr::signed_in_user()?;
+    state.plugins.notifications(user).await
+}
+
+/// Marks all of the signed-in user's notifications read, then back to `/notifications`.
+#[server(prefix = "/api", endpoint = "mark_notifications_read")]
+pub async fn mark_notifications_read(csrf_token: String) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    state.plugins.mark_notifications_read(user).await?;
+    leptos_axum::redirect("/notifications?marked=all");
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! Server-side glue: the state and per-request facts the server hands to server functions.
@@ -816,7 +838,7 @@ pub mod ssr {
     use http::HeaderValue;
     use http::header::SET_COOKIE;
     use leptos::prelude::*;
-    use plugin_api::views::{MenuEntry, PluginPageData, PluginsOverview};
+    use plugin_api::views::{MenuEntry, NotificationsView, PluginPageData, PluginsOverview};
 
     use super::{AppError, UserView};
 
@@ -884,10 +906,18 @@ pub mod ssr {
             active: bool,
             capabilities: Vec<String>,
         ) -> BoxFuture<Result<(), AppError>>;
+        /// The user's in-app notifications, newest first (at most 50), with their unread count. Links are
+        /// only local paths or `https://` URLs.
+        fn notifications(&self, user: User) -> BoxFuture<Result<NotificationsView, AppError>>;
+        /// Marks all of the user's notifications read.
+        fn mark_notifications_read(&self, user: User) -> BoxFuture<Result<(), AppError>>;
+        /// How many of the user's notifications are unread, for the header on every page: one cheap
+        /// query, and 0 when it fails (the failure is logged).
+        fn unread_notifications(&self, user: User) -> BoxFuture<i64>;
     }
 
-    /// No plugin host: an empty menu and overview; every plugin page and change is
-    /// [`AppError::NotFound`].
+    /// No plugin host: an empty menu, overview and list of notifications; every plugin page and change
+    /// is [`AppError::NotFound`].
     #[derive(Clone, Copy, Debug, Default)]
     pub struct NoPlugins;
 
@@ -944,6 +974,18 @@ pub mod ssr {
             _capabilities: Vec<String>,
         ) -> BoxFuture<Result<(), AppError>> {
             Box::pin(async move { Err(no_plugin(&plugin)) })
+        }
+
+        fn notifications(&self, _user: User) -> BoxFuture<Result<NotificationsView, AppError>> {
+            Box::pin(async { Ok(NotificationsView::default()) })
+        }
+
+        fn mark_notifications_read(&self, _user: User) -> BoxFuture<Result<(), AppError>> {
+            Box::pin(async { Ok(()) })
+        }
+
+        fn unread_notifications(&self, _user: User) -> BoxFuture<i64> {
+            Box::pin(async { 0 })
         }
     }
 

@@ -18,6 +18,7 @@ use leptos_router::{SsrMode, path};
 use crate::api::*;
 use plugin_api::views::MenuEntry;
 
+mod notifications;
 mod plugins;
 
 /// The HTML document around the app. Runs on the server only.
@@ -93,6 +94,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/notifications")
+                    view=|| view! { <Page><notifications::NotificationsPage /></Page> }
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/plugins/:plugin/:page")
                     view=|| view! { <Page><plugins::PluginPage /></Page> }
                     ssr=SsrMode::Async
@@ -116,14 +122,19 @@ fn Page(children: ChildrenFn) -> impl IntoView {
                         Ok(page) => {
                             provide_context(page.clone());
                             view! {
-                                <Layout user=page.user csrf_token=page.csrf_token plugin_menu=page.plugin_menu>
+                                <Layout
+                                    user=page.user
+                                    csrf_token=page.csrf_token
+                                    plugin_menu=page.plugin_menu
+                                    unread_notifications=page.unread_notifications
+                                >
                                     {children()}
                                 </Layout>
                             }
                             .into_any()
                         }
                         Err(error) => view! {
-                            <Layout user=None csrf_token=String::new() plugin_menu=Vec::new()>
+                            <Layout user=None csrf_token=String::new() plugin_menu=Vec::new() unread_notifications=0>
                                 <ErrorPanel error />
                             </Layout>
                         }
@@ -140,6 +151,7 @@ fn Layout(
     user: Option<UserView>,
     csrf_token: String,
     plugin_menu: Vec<MenuEntry>,
+    unread_notifications: i64,
     children: Children,
 ) -> impl IntoView {
     let current = leptos_router::hooks::use_location()
@@ -147,7 +159,7 @@ fn Layout(
         .get_untracked();
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
-        <SiteHeader user csrf_token current plugin_menu />
+        <SiteHeader user csrf_token current plugin_menu unread_notifications />
         <main id="main" class="container" tabindex="-1">
             {children()}
         </main>
@@ -160,13 +172,15 @@ fn Layout(
 }
 
 /// The header with its navigation; an island because the small-screen menu opens and closes in place.
-/// `plugin_menu` holds the plugin pages this user may open (local paths only are linked).
+/// `plugin_menu` holds the plugin pages this user may open (local paths only are linked);
+/// `unread_notifications` shows as a count on the "Notifications" link.
 #[island]
 fn SiteHeader(
     user: Option<UserView>,
     csrf_token: String,
     current: String,
     plugin_menu: Vec<MenuEntry>,
+    unread_notifications: i64,
 ) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
     // Effects run only in the browser, after hydration: the mark lets tests (and people debugging) tell a
@@ -191,12 +205,33 @@ fn SiteHeader(
             view! { <li><a href=entry.href aria-current=aria_current>{entry.label}</a></li> }
         })
         .collect_view();
+    let notifications_link = {
+        let aria_current = (current == "/notifications").then_some("page");
+        let (label, count) = if unread_notifications > 0 {
+            (
+                Some(format!("Notifications, {unread_notifications} unread")),
+                Some(view! {
+                    " " <span class="nav-count" aria-hidden="true">{unread_notifications}</span>
+                }),
+            )
+        } else {
+            (None, None)
+        };
+        view! {
+            <li>
+                <a href="/notifications" class="nav-notifications" aria-current=aria_current aria-label=label>
+                    "Notifications"{count}
+                </a>
+            </li>
+        }
+    };
     let links = match &user {
         Some(user) => {
             let admin = user.is_admin();
             view! {
                 <ul>
                     {link("/dashboard", "My training")}
+                    {notifications_link}
                     {plugin_links}
                     {admin.then(|| view! {
                         {link("/admin/packages", "Packages")}

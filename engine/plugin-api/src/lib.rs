@@ -8,10 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Every capability a plugin may ask for, with what an organisation admin is told it allows.
 pub const CAPABILITIES: &[(&str, &str)] = &[
-    (
-        "events.publish",
-        "Publish events inside your organisation",
-    ),
+    ("events.publish", "Publish events inside your organisation"),
     (
         "events.cross-organisation",
         "Publish events to other organisations",
@@ -20,10 +17,7 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "events.engine",
         "Receive training events about your staff (enrolments, completions)",
     ),
-    (
-        "notify.in-app",
-        "Send in-app notifications to your staff",
-    ),
+    ("notify.in-app", "Send in-app notifications to your staff"),
     ("notify.email", "Email your staff through Rampart"),
     (
         "notify.webhook",
@@ -328,5 +322,29 @@ pub mod views {
         /// The organisation whose grants are shown and edited (none for a platform admin without one).
         pub organisation_id: Option<i64>,
         pub organisation_name: Option<String>,
+    }
+
+    /// One in-app notification a plugin sent to the viewer, ready to show at `/notifications`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub struct NotificationView {
+        pub id: i64,
+        /// The plugin that sent it (its name), so relative links in the body go to its pages.
+        pub plugin: String,
+        /// Who sent it, for people: the plugin's title, or its name when it is not loaded.
+        pub source: String,
+        pub title: String,
+        pub body_markdown: String,
+        /// Where "Open" goes: a page of this site (`/…`) or an `https://` URL; others are left out.
+        pub link: Option<String>,
+        /// Unix seconds.
+        pub created_at: i64,
+        pub unread: bool,
+    }
+
+    /// The viewer's notifications, newest first, and how many of all of theirs are unread.
+    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    pub struct NotificationsView {
+        pub items: Vec<NotificationView>,
+        pub unread: i64,
     }
 }

@@ -120,7 +120,8 @@ pub async fn require_sign_in(request: Request, next: Next) -> Response {
         || path.starts_with("/dashboard/")
         || path.starts_with("/admin")
         || path.starts_with("/learn/")
-        || path.starts_with("/plugins/");
+        || path.starts_with("/plugins/")
+        || path == "/notifications";
     let signed_in = request
         .extensions()
         .get::<RequestAuth>()

@@ -13,7 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use plugin_api::views::{
-    CapabilityView, FormEcho, InstalledPluginView, MenuEntry, PluginPageData, PluginsOverview,
+    CapabilityView, FormEcho, InstalledPluginView, MenuEntry, NotificationView, NotificationsView,
+    PluginPageData, PluginsOverview,
 };
 use plugin_api::{Block, Field, FieldError, FieldKind, FormOutcome, Page, PluginInfo};
 use plugin_host::{HttpExchange, PluginError, PluginHost};
@@ -30,6 +31,8 @@ const FLASH_TTL_SECS: i64 = 300;
 const FLASH_REREAD_SECS: i64 = 5;
 /// The query key that names a waiting flash entry.
 const FLASH_KEY: &str = "form_state";
+/// How many notifications `/notifications` shows (the newest).
+const NOTIFICATIONS_SHOWN: i64 = 50;
 
 /// One-off messages between a form POST and the page it redirects to (post/redirect/get), bound to
 /// the user who posted.
@@ -133,6 +136,25 @@ fn plugin_status(error: &PluginError) -> StatusCode {
         }
         PluginError::Invalid(_) | PluginError::Host(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// A notification's link when it is a page of this site (`/…` but not `//…`) or an `https://` URL;
+/// anything else (other schemes, backslashes, spaces or control characters a browser would rewrite)
+/// is dropped.
+fn notification_link(link: String) -> Option<String> {
+    if link
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    let local = link.starts_with('/') && !link.starts_with("//");
+    let https = link
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        && link.len() > 8
+        && !link[8..].starts_with('/');
+    (local || https).then_some(link)
 }
 
 /// The web app's view of the plugin host.
@@ -425,6 +447,82 @@ impl Plugins for HostPlugins {
             );
             this.audit(&user, "plugin.grants", &plugin, detail).await;
             Ok(())
+        })
+    }
+
+    fn notifications(&self, user: User) -> BoxFuture<Result<NotificationsView, AppError>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let store = &this.host.services().store;
+            let records = store
+                .notifications_of(user.id, NOTIFICATIONS_SHOWN)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "could not read notifications");
+                    AppError::Internal
+                })?;
+            let unread = store.unread_notifications(user.id).await.map_err(|error| {
+                tracing::error!(%error, "could not count unread notifications");
+                AppError::Internal
+            })?;
+            let mut titles = HashMap::<String, String>::new();
+            let items = records
+                .into_iter()
+                .map(|record| {
+                    let source = titles
+                        .entry(record.source.clone())
+                        .or_insert_with(|| {
+                            this.host
+                                .info(&record.source)
+                                .map(|(info, _)| info.title)
+                                .filter(|title| !title.trim().is_empty())
+                                .unwrap_or_else(|| record.source.clone())
+                        })
+                        .clone();
+                    NotificationView {
+                        id: record.id,
+                        plugin: record.source,
+                        source,
+                        title: record.title,
+                        body_markdown: record.body,
+                        link: record.link.and_then(notification_link),
+                        created_at: record.created_at,
+                        unread: record.read_at.is_none(),
+                    }
+                })
+                .collect();
+            Ok(NotificationsView { items, unread })
+        })
+    }
+
+    fn mark_notifications_read(&self, user: User) -> BoxFuture<Result<(), AppError>> {
+        let this = self.clone();
+        Box::pin(async move {
+            this.host
+                .services()
+                .store
+                .mark_notifications_read(user.id, this.clock.now())
+                .await
+                .map(|_| ())
+                .map_err(|error| {
+                    tracing::error!(%error, "could not mark notifications read");
+                    AppError::Internal
+                })
+        })
+    }
+
+    fn unread_notifications(&self, user: User) -> BoxFuture<i64> {
+        let this = self.clone();
+        Box::pin(async move {
+            this.host
+                .services()
+                .store
+                .unread_notifications(user.id)
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "could not count unread notifications");
+                    0
+                })
         })
     }
 }
@@ -891,6 +989,31 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn notification_links_are_local_paths_or_https() {
+        let kept = |link: &str| notification_link(link.to_owned());
+        assert_eq!(
+            kept("/plugins/a/inbox").as_deref(),
+            Some("/plugins/a/inbox")
+        );
+        assert_eq!(
+            kept("https://example.org/x").as_deref(),
+            Some("https://example.org/x")
+        );
+        for refused in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "http://example.org",
+            "javascript:alert(1)",
+            "https:///evil",
+            "inbox",
+            "/\t/evil",
+            "",
+        ] {
+            assert_eq!(kept(refused), None, "{refused}");
+        }
     }
 
     #[test]

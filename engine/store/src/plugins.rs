@@ -619,6 +619,7 @@ impl Store {
 
     // ----- in-app notifications -----
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn notify_users(
         &self,
         user_ids: &[i64],

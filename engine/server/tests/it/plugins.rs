@@ -1,13 +1,14 @@
 //! A plugin made from the template, built for wasm32-wasip2 and installed into a real server: its page
 //! and form in the site, its storage, its JSON route, and the engine's `course.completed` event after a
-//! learner really completes a course. Also the admin's grants and the refusals around them.
+//! learner really completes a course. Also the admin's grants and the refusals around them, and the
+//! in-app notifications plugins send, as people read them at `/notifications`.
 
 use axum::http::StatusCode;
 use serde_json::json;
 use store::Store;
 
 use crate::runtime::{Course, batch, call, commit, course, launched, set};
-use crate::support::TestApp;
+use crate::support::{PASSWORD, TestApp};
 
 store::contract_tests!(a_plugin_made_from_the_template_works_end_to_end);
 
@@ -243,5 +244,171 @@ async fn unknown_plugins_anonymous_callers_and_oversized_bodies_get_clear_answer
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
     let after = app.get("/p/misbehave/doc/big").await;
     assert_eq!(after.status, StatusCode::NOT_FOUND);
+    db.drop_database().await;
+}
+
+/// A test plugin from `plugins/tests`, built by `cargo xtask build-plugins`.
+fn built_test_plugin(file: &str) -> Vec<u8> {
+    let dir = std::env::var_os("RAMPART_TEST_PLUGINS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/plugins/wasm32-wasip2/release")
+        });
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_read_their_notifications_and_mark_them_read() {
+    let db = store::test_db::TestDb::sqlite().await;
+    let store = &db.store;
+    let mut admin = TestApp::with_admin(store).await;
+    admin
+        .state
+        .plugins
+        .install(built_test_plugin("misbehave.wasm"))
+        .await
+        .unwrap();
+    admin.create_org("Leeds Trust").await;
+    let leeds = store.find_organisation("leeds-trust").await.unwrap();
+    for (name, email) in [
+        ("Nia Nurse", "nia@leeds.example"),
+        ("Yas Porter", "yas@leeds.example"),
+    ] {
+        let created = admin.create_user(name, email, leeds.id, &["learner"]).await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    }
+    let nia_id = store.user_by_email("nia@leeds.example").await.unwrap().id;
+    // An older one from a plugin that is no longer installed, with a link that must not be followed,
+    // then a newer one from the installed plugin.
+    store
+        .notify_users(
+            &[nia_id],
+            Some(leeds.id),
+            "retired-plugin",
+            "Older news",
+            "",
+            Some("javascript:alert(1)"),
+            1_799_990_000,
+        )
+        .await
+        .unwrap();
+    store
+        .notify_users(
+            &[nia_id],
+            Some(leeds.id),
+            "misbehave",
+            "Phishing drill on Friday",
+            "Meet at **9**. <script>alert(1)</script>",
+            Some("/plugins/misbehave/home"),
+            1_800_000_000,
+        )
+        .await
+        .unwrap();
+
+    // Not signed in: sent to sign in first.
+    let mut visitor = admin.fork_without_cookies();
+    let redirect = visitor.get("/notifications").await;
+    assert!(
+        redirect
+            .location()
+            .is_some_and(|l| l.starts_with("/sign-in?next=%2Fnotifications")),
+        "{:?}",
+        redirect.location()
+    );
+
+    let mut nia = admin.fork_without_cookies();
+    nia.sign_in("nia@leeds.example", PASSWORD, "/dashboard")
+        .await;
+    let dashboard = nia.get("/dashboard").await;
+    assert!(
+        dashboard
+            .body
+            .contains(r#"aria-label="Notifications, 2 unread""#),
+        "{}",
+        dashboard.body
+    );
+
+    let page = nia.get("/notifications").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    assert!(body.contains("<h1>Notifications</h1>"), "{body}");
+    assert!(
+        body.contains(r#"aria-label="Notifications, 2 unread""#),
+        "{body}"
+    );
+    let newer = body.find("Phishing drill on Friday").expect(body);
+    let older = body.find("Older news").expect(body);
+    assert!(newer < older, "newest first: {body}");
+    assert!(body.contains(">Misbehave<"), "the plugin's title: {body}");
+    assert!(body.contains(">retired-plugin<"), "{body}");
+    assert!(body.contains("<strong>9</strong>"), "{body}");
+    assert!(!body.contains("<script>alert"), "{body}");
+    assert!(body.contains(r#"href="/plugins/misbehave/home""#), "{body}");
+    assert!(!body.contains("javascript:"), "{body}");
+    assert!(
+        body.contains(r#"<time datetime="2027-01-15T08:00:00Z">"#),
+        "{body}"
+    );
+    assert_eq!(body.matches("Unread: ").count(), 2, "{body}");
+    assert!(body.contains("action=\"/api/mark_notifications_read\""));
+
+    // The read-only server function answers JSON.
+    let json = nia.get_json("/api/notifications").await;
+    assert_eq!(json.status, StatusCode::OK, "{}", json.body);
+    let json: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(json["unread"], 2);
+    assert_eq!(json["items"][0]["source"], "Misbehave");
+    assert_eq!(json["items"][1]["link"], serde_json::Value::Null);
+
+    // Yas has none, and sees the empty state.
+    let mut yas = admin.fork_without_cookies();
+    yas.sign_in("yas@leeds.example", PASSWORD, "/dashboard")
+        .await;
+    let theirs = yas.get("/notifications").await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    assert!(
+        theirs.body.contains("You have no notifications."),
+        "{}",
+        theirs.body
+    );
+    assert!(!theirs.body.contains("Phishing drill"));
+    assert!(!theirs.body.contains(" unread\""), "{}", theirs.body);
+
+    // Marking all read needs the CSRF token ...
+    let forged = nia
+        .post_form_from_origin(
+            "/api/mark_notifications_read",
+            &[],
+            "forged",
+            "https://evil.example",
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    assert_eq!(store.unread_notifications(nia_id).await.unwrap(), 2);
+
+    // ... and with it, the plain form (as a browser without JavaScript posts it) goes back to the list,
+    // where nothing is unread any more.
+    let token = nia.csrf_token().await;
+    let marked = nia
+        .post_form("/api/mark_notifications_read", &[], Some(&token))
+        .await;
+    assert_eq!(marked.status, StatusCode::FOUND, "{}", marked.body);
+    let location = marked.location().unwrap().to_owned();
+    assert!(location.starts_with("/notifications"), "{location}");
+    assert_eq!(store.unread_notifications(nia_id).await.unwrap(), 0);
+    let page = nia.get(&location).await;
+    let body = &page.body;
+    assert!(
+        body.contains("All your notifications are marked as read."),
+        "{body}"
+    );
+    assert!(body.contains("Phishing drill on Friday"), "{body}");
+    assert!(!body.contains("Unread: "), "{body}");
+    assert!(
+        !body.contains(" unread\""),
+        "no count in the header: {body}"
+    );
+    assert!(!body.contains("Mark all as read"), "{body}");
     db.drop_database().await;
 }
