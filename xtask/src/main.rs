@@ -375,7 +375,7 @@ fn test(root: &Path) -> Result<()> {
             .env("RAMPART_SITE_DIR", root.join("target/site"))
             .env("RAMPART_TEST_PLUGINS", built_plugins_dir(root))
             // The server test builds a plugin made from the template into the same target folder.
-            .env("RAMPART_PLUGIN_TARGET_DIR", plugins_target_dir(root))
+            .env("RAMPART_TEST_PLUGIN_TARGET_DIR", plugins_target_dir(root))
             .env("RUST_TEST_THREADS", "1"),
     )?;
     eprintln!("xtask: all checks passed");

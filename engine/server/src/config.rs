@@ -97,8 +97,10 @@ const NUMERIC_KEYS: &[&str] = &[
     "plugin_memory_mb",
 ];
 
-/// Environment variables with the `RAMPART_` prefix that are not configuration keys.
+/// Environment variables with the `RAMPART_` prefix that are not configuration keys. `RAMPART_TEST_*`
+/// belong to the test suite (which starts this binary with them set) and are never keys either.
 const NON_CONFIG_ENV: &[&str] = &["CONFIG", "LOG"];
+const TEST_ENV_PREFIX: &str = "TEST_";
 
 impl Config {
     /// The plugin host's places and limits.
@@ -136,6 +138,7 @@ impl Config {
                 from_env.push(("database_url".to_owned(), variable.clone(), value.clone()));
             } else if let Some(name) = variable.strip_prefix("RAMPART_")
                 && !NON_CONFIG_ENV.contains(&name)
+                && !name.starts_with(TEST_ENV_PREFIX)
             {
                 from_env.push((name.to_ascii_lowercase(), variable.clone(), value.clone()));
             }
@@ -361,6 +364,19 @@ mod tests {
 
         std::fs::write(&file, "listen = \"127.0.0.1:4000\"\n").unwrap();
         assert_eq!(Config::load(Some(&file), &[]).unwrap().listen.port(), 4000);
+    }
+
+    #[test]
+    fn the_test_suites_own_variables_are_not_keys() {
+        let config = Config::load(
+            None,
+            &env(&[
+                ("RAMPART_TEST_PLUGINS", "/tmp/x"),
+                ("RAMPART_PLUGIN_TIMEOUT_MS", "750"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.plugin_host().call_timeout.as_millis(), 750);
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn wait_until_ready(url: &str, server: &mut Server) {
 }
 
 /// The `rampart` binary without the test's own `RAMPART_*` variables or `DATABASE_URL`: `cargo xtask
-/// test` sets some for the tests themselves (`RAMPART_TEST_PLUGINS`, `RAMPART_PLUGIN_TARGET_DIR`), which
+/// test` sets some for the tests themselves (`RAMPART_TEST_PLUGINS`, `RAMPART_TEST_PLUGIN_TARGET_DIR`), which
 /// `rampart` would refuse as unknown configuration keys. Each test passes what it means explicitly.
 fn rampart() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rampart"));

@@ -189,5 +189,6 @@ async fn plugin_emails_and_webhooks_go_out_and_failures_are_retried() {
     assert_eq!(headers["x-rampart-event"], "advisory.published");
     let body: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(body["payload"]["id"], "RAM-2026-0042");
+    drop(seen);
     db.drop_database().await;
 }

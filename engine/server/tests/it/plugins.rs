@@ -31,7 +31,7 @@ fn template_plugin() -> Vec<u8> {
             // The same dependency versions as the plugins workspace, so the shared target folder
             // already holds them.
             std::fs::copy(workspace.join("plugins/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-            let target = std::env::var_os("RAMPART_PLUGIN_TARGET_DIR")
+            let target = std::env::var_os("RAMPART_TEST_PLUGIN_TARGET_DIR")
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| workspace.join("target/plugins"));
             let wasm = server::plugin_cli::build_plugin_in(&dir, &target).unwrap();
