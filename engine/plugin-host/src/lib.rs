@@ -74,6 +74,10 @@ impl HostConfig {
     }
 }
 
+/// How long a plugin's status and an organisation's grants are trusted from memory. Changes made
+/// through the host apply at once; changes another process makes (the CLI) within this time.
+const POLICY_TTL: Duration = Duration::from_secs(2);
+
 /// How often the epoch ticks: the granularity of deadlines and of yielding to other work.
 const EPOCH_TICK: Duration = Duration::from_millis(2);
 /// Longest name of a plugin (a URL segment).
@@ -273,6 +277,10 @@ struct Inner {
     config: HostConfig,
     last_ticks: Mutex<HashMap<(String, i64), i64>>,
     stop_ticker: Arc<AtomicBool>,
+    /// Plugin records and activations read recently: every call needs them, and a database round
+    /// trip would cost more than the call itself.
+    records: Mutex<HashMap<String, (Instant, store::PluginRecord)>>,
+    activations: Mutex<HashMap<(String, i64), (Instant, Option<store::Activation>)>>,
 }
 
 impl Drop for Inner {
@@ -425,6 +433,8 @@ impl PluginHost {
                 config,
                 last_ticks: Mutex::new(HashMap::new()),
                 stop_ticker,
+                records: Mutex::new(HashMap::new()),
+                activations: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -581,6 +591,7 @@ impl PluginHost {
                 self.now(),
             )
             .await?;
+        self.forget_policy(&info.name);
         let Ok(probe) = Arc::try_unwrap(probe) else {
             return Err(PluginError::Host(
                 "the install probe is still in use".into(),
@@ -662,6 +673,7 @@ impl PluginHost {
 
     /// Removes a plugin, its file and everything it stored.
     pub async fn remove(&self, name: &str) -> Result<bool, PluginError> {
+        self.forget_policy(name);
         self.inner
             .services
             .registry
@@ -680,13 +692,16 @@ impl PluginHost {
         reason: Option<&str>,
     ) -> Result<(), PluginError> {
         let status = if enabled { "enabled" } else { "disabled" };
-        self.store()
+        let result = self
+            .store()
             .set_plugin_status(name, status, reason, self.now())
             .await
             .map_err(|error| match error {
                 store::StoreError::NotFound => PluginError::NotInstalled(name.to_owned()),
                 other => other.into(),
-            })
+            });
+        self.forget_policy(name);
+        result
     }
 
     /// The description of a loaded plugin.
@@ -728,6 +743,93 @@ impl PluginHost {
             .ok_or_else(|| PluginError::NotInstalled(name.to_owned()))
     }
 
+    /// The plugin's record, from memory when read within [`POLICY_TTL`].
+    async fn record(&self, plugin: &str) -> Result<store::PluginRecord, PluginError> {
+        if let Some((at, record)) = self.inner.records.lock().expect("policy cache").get(plugin)
+            && at.elapsed() < POLICY_TTL
+        {
+            return Ok(record.clone());
+        }
+        let record = self
+            .store()
+            .plugin(plugin)
+            .await
+            .map_err(|error| match error {
+                store::StoreError::NotFound => PluginError::NotInstalled(plugin.to_owned()),
+                other => other.into(),
+            })?;
+        self.inner
+            .records
+            .lock()
+            .expect("policy cache")
+            .insert(plugin.to_owned(), (Instant::now(), record.clone()));
+        Ok(record)
+    }
+
+    /// An organisation's activation of the plugin, from memory when read within [`POLICY_TTL`].
+    async fn activation(
+        &self,
+        plugin: &str,
+        organisation: i64,
+    ) -> Result<Option<store::Activation>, PluginError> {
+        let key = (plugin.to_owned(), organisation);
+        if let Some((at, activation)) = self
+            .inner
+            .activations
+            .lock()
+            .expect("policy cache")
+            .get(&key)
+            && at.elapsed() < POLICY_TTL
+        {
+            return Ok(activation.clone());
+        }
+        let activation = self.store().activation(plugin, organisation).await?;
+        self.inner
+            .activations
+            .lock()
+            .expect("policy cache")
+            .insert(key, (Instant::now(), activation.clone()));
+        Ok(activation)
+    }
+
+    /// Drops what is remembered about a plugin's status and grants, after changing them.
+    pub fn forget_policy(&self, plugin: &str) {
+        self.inner
+            .records
+            .lock()
+            .expect("policy cache")
+            .remove(plugin);
+        self.inner
+            .activations
+            .lock()
+            .expect("policy cache")
+            .retain(|(name, _), _| name != plugin);
+    }
+
+    /// Turns a plugin on or off for an organisation with exactly these capabilities (an org admin's
+    /// choice), effective for the next call.
+    pub async fn set_activation(
+        &self,
+        plugin: &str,
+        organisation: i64,
+        active: bool,
+        capabilities: &[String],
+        changed_by: Option<i64>,
+    ) -> Result<(), PluginError> {
+        self.store()
+            .set_activation(
+                plugin,
+                organisation,
+                active,
+                capabilities,
+                changed_by,
+                self.now(),
+            )
+            .await?;
+        self.forget_policy(plugin);
+        Ok(())
+    }
+
     /// The scope of a call by a user (or by the platform, with no organisation): checks that the plugin
     /// is enabled and turned on for the organisation, and works out what is granted.
     pub async fn scope_for(
@@ -738,14 +840,7 @@ impl PluginHost {
         roles: Vec<String>,
     ) -> Result<CallScope, PluginError> {
         let loaded = self.loaded_plugin(plugin)?;
-        let record = self
-            .store()
-            .plugin(plugin)
-            .await
-            .map_err(|error| match error {
-                store::StoreError::NotFound => PluginError::NotInstalled(plugin.to_owned()),
-                other => other.into(),
-            })?;
+        let record = self.record(plugin).await?;
         if record.status != "enabled" {
             return Err(PluginError::Unavailable {
                 plugin: plugin.to_owned(),
@@ -760,7 +855,6 @@ impl PluginHost {
             None => declared,
             Some(organisation) => {
                 let activation = self
-                    .store()
                     .activation(plugin, organisation)
                     .await?
                     .filter(|a| a.active)
@@ -911,11 +1005,12 @@ impl PluginHost {
                 config.failure_window_secs / 60,
                 failure.message
             );
-            if store
+            let suspended = store
                 .set_plugin_status(&plugin, "suspended", Some(&reason), now)
                 .await
-                .is_ok()
-            {
+                .is_ok();
+            self.forget_policy(&plugin);
+            if suspended {
                 tracing::error!(%plugin, "{reason}");
                 let _ = store
                     .append_audit(&store::NewAuditEntry {

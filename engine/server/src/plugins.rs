@@ -424,16 +424,8 @@ impl Plugins for HostPlugins {
                     entered: Vec::new(),
                 });
             }
-            let store = &this.host.services().store;
-            store
-                .set_activation(
-                    &plugin,
-                    organisation,
-                    active,
-                    &capabilities,
-                    Some(user.id),
-                    this.clock.now(),
-                )
+            this.host
+                .set_activation(&plugin, organisation, active, &capabilities, Some(user.id))
                 .await
                 .map_err(|_| AppError::Internal)?;
             let detail = format!(

@@ -83,8 +83,8 @@ impl Fixture {
 
     async fn turn_on(&self, plugin: &str, organisation: i64, capabilities: &[&str]) {
         let granted: Vec<String> = capabilities.iter().map(|c| c.to_string()).collect();
-        self.store
-            .set_activation(plugin, organisation, true, &granted, None, self.clock_now())
+        self.host
+            .set_activation(plugin, organisation, true, &granted, None)
             .await
             .unwrap();
     }

@@ -100,8 +100,7 @@ async fn plugin_emails_and_webhooks_go_out_and_failures_are_retried() {
         .await;
     let host = admin.state.plugins.clone();
     host.install(misbehave()).await.unwrap();
-    db.store
-        .set_activation("misbehave", org.id, true, &["notify.email".into()], None, 1)
+    host.set_activation("misbehave", org.id, true, &["notify.email".into()], None)
         .await
         .unwrap();
     let mut mo = admin.fork_without_cookies();
