@@ -374,6 +374,8 @@ fn test(root: &Path) -> Result<()> {
             .args(["test", "--workspace"])
             .env("RAMPART_SITE_DIR", root.join("target/site"))
             .env("RAMPART_TEST_PLUGINS", built_plugins_dir(root))
+            // The server's template test builds a plugin in the same target folder, reusing its deps.
+            .env("RAMPART_TEST_PLUGIN_TARGET_DIR", plugins_target_dir(root))
             // The server test builds a plugin made from the template into the same target folder.
             .env("RAMPART_TEST_PLUGIN_TARGET_DIR", plugins_target_dir(root))
             .env("RUST_TEST_THREADS", "1"),
