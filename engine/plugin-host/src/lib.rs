@@ -280,8 +280,11 @@ struct Inner {
     /// Plugin records and activations read recently: every call needs them, and a database round
     /// trip would cost more than the call itself.
     records: Mutex<HashMap<String, (Instant, store::PluginRecord)>>,
-    activations: Mutex<HashMap<(String, i64), (Instant, Option<store::Activation>)>>,
+    activations: Mutex<HashMap<(String, i64), RememberedActivation>>,
 }
+
+/// An organisation's activation of a plugin (or that it has none), and when it was read.
+type RememberedActivation = (Instant, Option<store::Activation>);
 
 impl Drop for Inner {
     fn drop(&mut self) {
