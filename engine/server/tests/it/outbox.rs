@@ -174,8 +174,8 @@ async fn plugin_emails_and_webhooks_go_out_and_failures_are_retried() {
         .unwrap();
     admin.clock.advance(61);
     assert_eq!(send_due(&host, &mailer, &http).await.unwrap(), 1);
-    let seen = seen.lock().unwrap();
-    let (headers, body) = &seen[0];
+    let (headers, body) = seen.lock().unwrap()[0].clone();
+    let body = body.as_str();
     let timestamp: i64 = headers["x-rampart-timestamp"]
         .to_str()
         .unwrap()
@@ -188,6 +188,5 @@ async fn plugin_emails_and_webhooks_go_out_and_failures_are_retried() {
     assert_eq!(headers["x-rampart-event"], "advisory.published");
     let body: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(body["payload"]["id"], "RAM-2026-0042");
-    drop(seen);
     db.drop_database().await;
 }
