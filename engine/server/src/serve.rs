@@ -103,12 +103,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// Loads the installed plugins, installs or upgrades the bundled ones, and starts the workers that
 /// deliver their events and send their emails and webhooks.
 async fn start_plugins(state: &AppState, config: &Config) -> anyhow::Result<()> {
-    let loaded = state.plugins.load_installed().await?;
+    let already_installed = state.plugins.load_installed().await?;
     let bundled = state.plugins.install_dir(&config.plugins_dir).await;
     if !bundled.is_empty() {
-        tracing::info!(plugins = %bundled.join(", "), "installed bundled plugins");
+        tracing::info!(plugins = %bundled.join(", "), "installed or upgraded bundled plugins");
     }
-    tracing::info!(loaded, "plugins ready");
+    tracing::info!(
+        already_installed,
+        plugins = %state.plugins.loaded().join(", "),
+        "plugins ready"
+    );
     tokio::spawn(crate::plugins::run_dispatcher(state.plugins.clone()));
     tokio::spawn(crate::outbox::run(
         state.plugins.clone(),
