@@ -45,6 +45,14 @@ fn check_name(what: &str, value: &str, max: usize) -> Result<(), StorageError> {
     }
 }
 
+/// What a plugin is told when a host call's database work fails; the cause goes to the log only.
+fn database_failed(doing: &'static str) -> impl FnOnce(store::StoreError) -> String {
+    move |error| {
+        tracing::error!(%error, "plugin host call failed while {doing}");
+        "Rampart could not reach its database".to_owned()
+    }
+}
+
 fn unavailable(error: store::StoreError) -> StorageError {
     tracing::error!(%error, "plugin storage call failed");
     StorageError::Unavailable("Rampart could not reach its database; try again later".into())
@@ -91,10 +99,7 @@ impl HostState {
             .store
             .list_users(Some(organisation))
             .await
-            .map_err(|error| {
-                tracing::error!(%error, "listing recipients failed");
-                "Rampart could not reach its database".to_owned()
-            })?;
+            .map_err(database_failed("listing recipients"))?;
         let users = users.into_iter().filter(|user| !user.disabled);
         Ok(match to {
             Recipients::Users(ids) => users.filter(|user| ids.contains(&user.id)).collect(),
@@ -409,10 +414,7 @@ impl notify::Host for HostState {
             )
             .await
             .map(|count| count as u32)
-            .map_err(|error| {
-                tracing::error!(%error, "storing notifications failed");
-                "Rampart could not reach its database".to_owned()
-            })
+            .map_err(database_failed("storing notifications"))
     }
 
     async fn email(
@@ -447,10 +449,7 @@ impl notify::Host for HostState {
                     now,
                 )
                 .await
-                .map_err(|error| {
-                    tracing::error!(%error, "queueing an email failed");
-                    "Rampart could not reach its database".to_owned()
-                })?;
+                .map_err(database_failed("queueing an email"))?;
         }
         self.services.outbox_ready.notify_one();
         Ok(users.len() as u32)
@@ -465,7 +464,7 @@ impl notify::Host for HostState {
             .store
             .webhook(organisation)
             .await
-            .map_err(|_| "Rampart could not reach its database".to_owned())?;
+            .map_err(database_failed("reading the database"))?;
         if configured.is_none() {
             return Err("this organisation has not set up a webhook URL".into());
         }
@@ -481,7 +480,7 @@ impl notify::Host for HostState {
                 now,
             )
             .await
-            .map_err(|_| "Rampart could not reach its database".to_owned())?;
+            .map_err(database_failed("reading the database"))?;
         self.services.outbox_ready.notify_one();
         Ok(())
     }
@@ -495,7 +494,7 @@ impl directory::Host for HostState {
             .store
             .list_organisations()
             .await
-            .map_err(|_| "Rampart could not reach its database".to_owned())?;
+            .map_err(database_failed("reading the database"))?;
         Ok(list
             .into_iter()
             .map(|org| Organisation {
@@ -533,7 +532,7 @@ impl facts::Host for HostState {
             .store
             .training_completion(organisation)
             .await
-            .map_err(|_| "Rampart could not reach its database".to_owned())?;
+            .map_err(database_failed("reading the database"))?;
         Ok(rows
             .into_iter()
             .map(|row| CourseCompletion {
