@@ -190,7 +190,7 @@ fn cargo_target_dir(root: &Path) -> PathBuf {
 const PLUGINS_MANIFEST: &str = "plugins/Cargo.toml";
 const PLUGINS_TARGET: &str = "wasm32-wasip2";
 /// Plugins that ship with Rampart: copied into `<site>/plugins`, which the server installs at start-up.
-/// The test plugins (`misbehave`, `legacy_0_1_0`) are built but never bundled.
+/// The test plugins (`misbehave`, `legacy_0_1_0`, `legacy_0_2_0`) are built but never bundled.
 const BUNDLED_PLUGINS: [&str; 1] = ["hello"];
 
 /// The plugins' own target folder, inside the main one (`target/plugins`, or `$CARGO_TARGET_DIR/plugins`

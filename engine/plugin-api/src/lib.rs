@@ -31,6 +31,14 @@ pub const CAPABILITIES: &[(&str, &str)] = &[
         "facts.training",
         "Read your organisation's training completion figures",
     ),
+    (
+        "events.platform",
+        "Send reports from your organisation to the platform (such as a national CERT)",
+    ),
+    (
+        "training.assign",
+        "Assign courses to your staff, with a reason and a due date",
+    ),
 ];
 
 /// What the capability allows, in words for the admin, or `None` for an unknown name.

@@ -2,16 +2,29 @@
 //! host does). The host logic is written once against the newest version; the types of older versions
 //! are the newest ones (mapped with `with:`), and their host functions forward to the newest ones.
 
-/// `rampart:plugin@0.2.0`: the newest version, which the host logic implements.
+/// `rampart:plugin@0.3.0`: the newest version, which the host logic implements.
 pub mod latest {
     wasmtime::component::bindgen!({
-        path: "../../plugins/wit/0.2.0",
+        path: "../../plugins/wit/0.3.0",
         world: "rampart-plugin",
         imports: { default: async },
         exports: { default: async },
     });
 
     pub use self::rampart::plugin::types::*;
+}
+
+/// `rampart:plugin@0.2.0`: same types; no `events.publish-to-platform`, no `training`.
+pub mod v0_2_0 {
+    wasmtime::component::bindgen!({
+        path: "../../plugins/wit/0.2.0",
+        world: "rampart-plugin",
+        imports: { default: async },
+        exports: { default: async },
+        with: {
+            "rampart:plugin/types@0.2.0": super::latest::rampart::plugin::types,
+        },
+    });
 }
 
 /// `rampart:plugin@0.1.0`: the first release. Same types, no `storage.count`.
@@ -28,7 +41,7 @@ pub mod v0_1_0 {
 }
 
 /// The API versions this host runs, newest first.
-pub const SUPPORTED_VERSIONS: &[&str] = &["0.2.0", "0.1.0"];
+pub const SUPPORTED_VERSIONS: &[&str] = &["0.3.0", "0.2.0", "0.1.0"];
 
 /// The API version a component was built against, read from the name of the `plugin` interface it
 /// exports (`rampart:plugin/plugin@0.1.0`). Chosen before linking, because a mismatch otherwise surfaces

@@ -3,7 +3,7 @@
 //! only, and checks the capability it needs before touching anything.
 
 use crate::bindings::latest::rampart::plugin::{
-    clock, directory, events, facts, log, notify, storage, types,
+    clock, directory, events, facts, log, notify, storage, training, types,
 };
 use crate::state::HostState;
 use store::DocumentScope;
@@ -92,15 +92,19 @@ impl HostState {
             .ok_or_else(|| "this call has no organisation to act for".to_owned())
     }
 
+    /// The people of the calling organisation named by `to`; in the platform scope, the platform's own
+    /// staff (people without an organisation: platform admins, CERT analysts).
     async fn recipients(&mut self, to: &Recipients) -> Result<Vec<store::User>, String> {
-        let organisation = self.organisation()?;
+        let organisation = self.scope.organisation_id;
         let users = self
             .services
             .store
-            .list_users(Some(organisation))
+            .list_users(organisation)
             .await
             .map_err(database_failed("listing recipients"))?;
-        let users = users.into_iter().filter(|user| !user.disabled);
+        let users = users
+            .into_iter()
+            .filter(|user| !user.disabled && user.organisation_id == organisation);
         Ok(match to {
             Recipients::Users(ids) => users.filter(|user| ids.contains(&user.id)).collect(),
             Recipients::Role(role) => users
@@ -361,6 +365,18 @@ impl events::Host for HostState {
         }
         Ok(ids)
     }
+
+    async fn publish_to_platform(&mut self, topic: String, payload: String) -> Result<i64, String> {
+        self.require("events.platform")?;
+        let organisation = self.organisation()?;
+        check_topic(&topic)?;
+        check_payload(&payload)?;
+        let source = self.scope.plugin.clone();
+        self.services
+            .publish_to_platform(&topic, organisation, &payload, &source)
+            .await
+            .map_err(|error| error.to_string())
+    }
 }
 
 impl HostState {
@@ -546,10 +562,81 @@ impl facts::Host for HostState {
     }
 }
 
-/// `rampart:plugin@0.1.0`: every function forwards to the newest implementation.
-mod v0_1_0 {
-    use super::*;
-    use crate::bindings::v0_1_0::rampart::plugin as old;
+/// Longest assignment reason shown on a learner's dashboard.
+const MAX_REASON_CHARS: usize = 500;
+
+impl training::Host for HostState {
+    async fn courses(&mut self) -> Result<Vec<training::Course>, String> {
+        self.require("training.assign")?;
+        let packages = self
+            .services
+            .store
+            .list_packages(self.scope.organisation_id)
+            .await
+            .map_err(database_failed("listing courses"))?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(packages
+            .into_iter()
+            .filter(|package| seen.insert(package.identifier.clone()))
+            .map(|package| training::Course {
+                identifier: package.identifier,
+                title: package.title,
+            })
+            .collect())
+    }
+
+    async fn assign(
+        &mut self,
+        course: String,
+        to: Recipients,
+        due_at: Option<i64>,
+        reason: String,
+    ) -> Result<u32, String> {
+        self.require("training.assign")?;
+        let organisation = self.organisation()?;
+        if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+            return Err(format!(
+                "the reason must be 1 to {MAX_REASON_CHARS} characters"
+            ));
+        }
+        let packages = self
+            .services
+            .store
+            .list_packages(Some(organisation))
+            .await
+            .map_err(database_failed("finding the course"))?;
+        // The organisation's own copy before a shared one.
+        let package = packages
+            .iter()
+            .filter(|package| package.identifier == course)
+            .max_by_key(|package| package.organisation_id.is_some())
+            .ok_or_else(|| {
+                format!("this organisation has no course with the identifier {course:?}")
+            })?;
+        let users: Vec<i64> = self.recipients(&to).await?.iter().map(|u| u.id).collect();
+        let assignment = store::NewAssignment {
+            package_id: package.id,
+            source: &self.scope.plugin,
+            reason: reason.trim(),
+            // The API speaks milliseconds; the engine stores seconds.
+            due_at: due_at.map(|ms| ms.div_euclid(1000)),
+        };
+        let now = self.now();
+        self.services
+            .store
+            .assign_course(&assignment, &users, now)
+            .await
+            .map(|added| added as u32)
+            .map_err(database_failed("assigning the course"))
+    }
+}
+
+/// Forwards an older version's host functions (the same types, fewer functions) to the newest ones.
+/// `count` is given for the versions that have `storage.count` (0.2.0 on).
+macro_rules! forward_to_latest {
+    ($old:path, $($count:tt)*) => {
+        use super::*;
+        use $old as old;
 
     impl old::log::Host for HostState {
         async fn log(&mut self, level: Level, message: String) {
@@ -560,35 +647,6 @@ mod v0_1_0 {
     impl old::clock::Host for HostState {
         async fn now(&mut self) -> i64 {
             clock::Host::now(self).await
-        }
-    }
-
-    impl old::storage::Host for HostState {
-        async fn get(
-            &mut self,
-            collection: String,
-            key: String,
-        ) -> Result<Option<Document>, StorageError> {
-            storage::Host::get(self, collection, key).await
-        }
-
-        async fn put(
-            &mut self,
-            collection: String,
-            key: String,
-            body: String,
-            indexes: Vec<IndexEntry>,
-            expected_revision: Option<u64>,
-        ) -> Result<u64, StorageError> {
-            storage::Host::put(self, collection, key, body, indexes, expected_revision).await
-        }
-
-        async fn delete(&mut self, collection: String, key: String) -> Result<bool, StorageError> {
-            storage::Host::delete(self, collection, key).await
-        }
-
-        async fn query(&mut self, query: DocumentQuery) -> Result<Vec<Document>, StorageError> {
-            storage::Host::query(self, query).await
         }
     }
 
@@ -647,4 +705,55 @@ mod v0_1_0 {
             facts::Host::training_completion(self).await
         }
     }
+    impl old::storage::Host for HostState {
+        async fn get(
+            &mut self,
+            collection: String,
+            key: String,
+        ) -> Result<Option<Document>, StorageError> {
+            storage::Host::get(self, collection, key).await
+        }
+
+        async fn put(
+            &mut self,
+            collection: String,
+            key: String,
+            body: String,
+            indexes: Vec<IndexEntry>,
+            expected_revision: Option<u64>,
+        ) -> Result<u64, StorageError> {
+            storage::Host::put(self, collection, key, body, indexes, expected_revision).await
+        }
+
+        async fn delete(&mut self, collection: String, key: String) -> Result<bool, StorageError> {
+            storage::Host::delete(self, collection, key).await
+        }
+
+        async fn query(&mut self, query: DocumentQuery) -> Result<Vec<Document>, StorageError> {
+            storage::Host::query(self, query).await
+        }
+
+        $($count)*
+    }
+
+    };
+}
+
+/// `rampart:plugin@0.2.0`: every function forwards to the newest implementation.
+mod v0_2_0 {
+    forward_to_latest!(
+        crate::bindings::v0_2_0::rampart::plugin,
+        async fn count(
+            &mut self,
+            collection: String,
+            where_: Option<IndexEntry>,
+        ) -> Result<u64, StorageError> {
+            storage::Host::count(self, collection, where_).await
+        }
+    );
+}
+
+/// `rampart:plugin@0.1.0`: every function forwards to the newest implementation.
+mod v0_1_0 {
+    forward_to_latest!(crate::bindings::v0_1_0::rampart::plugin,);
 }

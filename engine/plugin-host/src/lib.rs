@@ -35,7 +35,7 @@ use tokio::sync::Notify;
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, UpdateDeadline};
 
-use bindings::{latest, v0_1_0};
+use bindings::{latest, v0_1_0, v0_2_0};
 pub use cache::Loaded as CompileSource;
 pub use host_api::MAX_DOCUMENT_BYTES;
 pub use state::CallScope;
@@ -166,11 +166,13 @@ struct LoadedPlugin {
 
 enum Pre {
     Latest(latest::RampartPluginPre<HostState>),
+    V0_2(v0_2_0::RampartPluginPre<HostState>),
     V0_1(v0_1_0::RampartPluginPre<HostState>),
 }
 
 enum Instance {
     Latest(latest::RampartPlugin),
+    V0_2(v0_2_0::RampartPlugin),
     V0_1(v0_1_0::RampartPlugin),
 }
 
@@ -180,6 +182,10 @@ macro_rules! with_guest {
     ($instance:expr, $guest:ident => $body:expr) => {
         match $instance {
             Instance::Latest(instance) => {
+                let $guest = instance.rampart_plugin_plugin();
+                $body
+            }
+            Instance::V0_2(instance) => {
                 let $guest = instance.rampart_plugin_plugin();
                 $body
             }
@@ -212,6 +218,44 @@ impl Services {
         payload: &str,
         source: &str,
     ) -> Result<i64, PluginError> {
+        let event = store::NewEvent {
+            topic,
+            organisation_id,
+            payload,
+            source,
+            to_platform: false,
+        };
+        let audience = organisation_id;
+        self.store_event(&event, audience).await
+    }
+
+    /// Stores an event sent up from `from_organisation` to the platform scope: every subscribed plugin
+    /// handles it as a platform call.
+    pub async fn publish_to_platform(
+        &self,
+        topic: &str,
+        from_organisation: i64,
+        payload: &str,
+        source: &str,
+    ) -> Result<i64, PluginError> {
+        let event = store::NewEvent {
+            topic,
+            organisation_id: Some(from_organisation),
+            payload,
+            source,
+            to_platform: true,
+        };
+        self.store_event(&event, None).await
+    }
+
+    /// Stores the event with one delivery per plugin that subscribes to its topic and may receive it in
+    /// `audience` (an organisation, or the platform scope).
+    async fn store_event(
+        &self,
+        event: &store::NewEvent<'_>,
+        audience: Option<i64>,
+    ) -> Result<i64, PluginError> {
+        let topic = event.topic;
         let candidates: Vec<(String, PluginInfo)> = {
             let registry = self.registry.read().expect("plugin registry lock");
             registry
@@ -228,7 +272,7 @@ impl Services {
         };
         let mut subscribers = Vec::new();
         for (name, info) in candidates {
-            let Some(organisation) = organisation_id else {
+            let Some(organisation) = audience else {
                 subscribers.push(name);
                 continue;
             };
@@ -244,14 +288,7 @@ impl Services {
         }
         let id = self
             .store
-            .publish_event(
-                topic,
-                organisation_id,
-                payload,
-                source,
-                &subscribers,
-                self.clock.now(),
-            )
+            .publish_event(event, &subscribers, self.clock.now())
             .await?;
         if !subscribers.is_empty() {
             self.events_ready.notify_one();
@@ -270,8 +307,7 @@ pub fn topic_matches(pattern: &str, topic: &str) -> bool {
 
 struct Inner {
     engine: Engine,
-    linker_latest: Linker<HostState>,
-    linker_v0_1: Linker<HostState>,
+    linkers: Linkers,
     cache: cache::ComponentCache,
     services: Arc<Services>,
     config: HostConfig,
@@ -327,14 +363,26 @@ fn engine(config: &HostConfig) -> wasmtime::Result<Engine> {
     Engine::new(&wasm)
 }
 
-fn linkers(engine: &Engine) -> wasmtime::Result<(Linker<HostState>, Linker<HostState>)> {
-    let mut newest = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut newest)?;
-    latest::RampartPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut newest, |s| s)?;
-    let mut first = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut first)?;
-    v0_1_0::RampartPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut first, |s| s)?;
-    Ok((newest, first))
+/// One linker per supported API version, each with WASI and that version's host functions.
+struct Linkers {
+    latest: Linker<HostState>,
+    v0_2: Linker<HostState>,
+    v0_1: Linker<HostState>,
+}
+
+fn linkers(engine: &Engine) -> wasmtime::Result<Linkers> {
+    let with_wasi = || -> wasmtime::Result<Linker<HostState>> {
+        let mut linker = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        Ok(linker)
+    };
+    let mut latest = with_wasi()?;
+    latest::RampartPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut latest, |s| s)?;
+    let mut v0_2 = with_wasi()?;
+    v0_2_0::RampartPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut v0_2, |s| s)?;
+    let mut v0_1 = with_wasi()?;
+    v0_1_0::RampartPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut v0_1, |s| s)?;
+    Ok(Linkers { latest, v0_2, v0_1 })
 }
 
 /// Increments the engine's epoch every [`EPOCH_TICK`] until the host is dropped.
@@ -415,16 +463,14 @@ impl PluginHost {
         config: HostConfig,
     ) -> anyhow::Result<PluginHost> {
         let engine = engine(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let (linker_latest, linker_v0_1) =
-            linkers(&engine).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let linkers = linkers(&engine).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         let cache = cache::ComponentCache::new(&config.state_dir.join("cache"), &engine)?;
         std::fs::create_dir_all(config.state_dir.join("installed"))?;
         let stop_ticker = start_ticker(engine.clone());
         Ok(PluginHost {
             inner: Arc::new(Inner {
                 engine,
-                linker_latest,
-                linker_v0_1,
+                linkers,
                 cache,
                 services: Arc::new(Services {
                     store,
@@ -504,10 +550,21 @@ impl PluginHost {
             ))
         };
         let pre = match version.as_str() {
-            "0.2.0" => Pre::Latest(
+            "0.3.0" => Pre::Latest(
                 latest::RampartPluginPre::new(
                     self.inner
-                        .linker_latest
+                        .linkers
+                        .latest
+                        .instantiate_pre(&component)
+                        .map_err(link_error)?,
+                )
+                .map_err(link_error)?,
+            ),
+            "0.2.0" => Pre::V0_2(
+                v0_2_0::RampartPluginPre::new(
+                    self.inner
+                        .linkers
+                        .v0_2
                         .instantiate_pre(&component)
                         .map_err(link_error)?,
                 )
@@ -516,7 +573,8 @@ impl PluginHost {
             "0.1.0" => Pre::V0_1(
                 v0_1_0::RampartPluginPre::new(
                     self.inner
-                        .linker_v0_1
+                        .linkers
+                        .v0_1
                         .instantiate_pre(&component)
                         .map_err(link_error)?,
                 )
@@ -917,6 +975,7 @@ impl PluginHost {
         let outcome = async {
             let instance = match &plugin.pre {
                 Pre::Latest(pre) => Instance::Latest(pre.instantiate_async(&mut store).await?),
+                Pre::V0_2(pre) => Instance::V0_2(pre.instantiate_async(&mut store).await?),
                 Pre::V0_1(pre) => Instance::V0_1(pre.instantiate_async(&mut store).await?),
             };
             call(&instance, &mut store).await
@@ -1146,8 +1205,15 @@ impl PluginHost {
         let mut delivered = 0;
         for delivery in due {
             let event = delivery.event();
+            // An event sent up to the platform runs in the platform scope; its organisation names the
+            // sender.
+            let scope_organisation = if event.to_platform {
+                None
+            } else {
+                event.organisation_id
+            };
             let scope = match self
-                .scope_for(&delivery.plugin, event.organisation_id, None, Vec::new())
+                .scope_for(&delivery.plugin, scope_organisation, None, Vec::new())
                 .await
             {
                 Ok(scope) => scope,

@@ -17,6 +17,7 @@ mod records;
 #[cfg(feature = "test-support")]
 pub mod test_db;
 
+pub use assignments::*;
 pub use error::StoreError;
 pub use plugins::*;
 pub use records::*;
@@ -971,4 +972,5 @@ mod tests {
 }
 
 // After the macros above, which it uses.
+mod assignments;
 mod plugins;

@@ -119,6 +119,19 @@ pub struct EventRecord {
     pub payload: String,
     pub source: String,
     pub published_at: i64,
+    /// Sent up from `organisation_id` to the platform scope (`events.publish-to-platform`).
+    pub to_platform: bool,
+}
+
+/// An event to store: for `organisation_id` (or the platform), or sent up from `organisation_id` to the
+/// platform scope when `to_platform`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewEvent<'a> {
+    pub topic: &'a str,
+    pub organisation_id: Option<i64>,
+    pub payload: &'a str,
+    pub source: &'a str,
+    pub to_platform: bool,
 }
 
 /// An event waiting to be delivered to one plugin.
@@ -130,6 +143,7 @@ pub struct DueDelivery {
     pub payload: String,
     pub source: String,
     pub published_at: i64,
+    pub to_platform: bool,
     pub plugin: String,
     pub attempts: i64,
 }
@@ -143,6 +157,7 @@ impl DueDelivery {
             payload: self.payload.clone(),
             source: self.source.clone(),
             published_at: self.published_at,
+            to_platform: self.to_platform,
         }
     }
 }
@@ -188,7 +203,7 @@ const PLUGIN_COLUMNS: &str =
     status_reason, installed_at, updated_at FROM plugins";
 
 const DUE_DELIVERIES: &str =
-    "SELECT e.id, e.topic, e.organisation_id, e.payload, e.source, e.published_at,
+    "SELECT e.id, e.topic, e.organisation_id, e.payload, e.source, e.published_at, e.to_platform,
     d.plugin, d.attempts FROM event_deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.delivered_at IS NULL AND d.next_attempt_at <= $1 ORDER BY e.id LIMIT $2";
 
@@ -495,23 +510,21 @@ impl Store {
     /// Stores an event and one pending delivery per subscribed plugin, in one transaction.
     pub async fn publish_event(
         &self,
-        topic: &str,
-        organisation_id: Option<i64>,
-        payload: &str,
-        source: &str,
+        event: &NewEvent<'_>,
         subscribers: &[String],
         now: i64,
     ) -> Result<i64> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO events (topic, organisation_id, payload, source, published_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id")
-                .bind(topic)
-                .bind(organisation_id)
-                .bind(payload)
-                .bind(source)
+                "INSERT INTO events (topic, organisation_id, payload, source, published_at, to_platform)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                .bind(event.topic)
+                .bind(event.organisation_id)
+                .bind(event.payload)
+                .bind(event.source)
                 .bind(now)
+                .bind(event.to_platform)
                 .fetch_one(&mut *tx)
                 .await?;
             for plugin in subscribers {

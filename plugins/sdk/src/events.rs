@@ -24,6 +24,13 @@ pub fn publish_to(organisations: &[i64], topic: &str, payload: &str) -> Result<V
     host::publish_to(organisations, topic, payload)
 }
 
+/// Sends `payload` from the calling organisation up to the platform scope (such as a national CERT's
+/// queue); returns the event id. Subscribed plugins handle it as a platform call whose event names the
+/// sending organisation (set by the host, so it can be trusted). Needs `events.platform`.
+pub fn publish_to_platform(topic: &str, payload: &str) -> Result<i64, String> {
+    host::publish_to_platform(topic, payload)
+}
+
 impl Event {
     /// The payload decoded from JSON.
     pub fn payload_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {

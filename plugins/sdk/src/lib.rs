@@ -7,7 +7,7 @@
 //! to the plugin and the organisation), [`events`], [`notify`], [`directory`] and [`facts`] (each behind a
 //! capability an organisation admin grants), [`log`] and [`clock`].
 //!
-//! This crate wraps the `rampart:plugin@0.2.0` WIT API so that a plugin author writes plain Rust:
+//! This crate wraps the `rampart:plugin@0.3.0` WIT API so that a plugin author writes plain Rust:
 //! implement [`Plugin`] on a type and name it in [`export_plugin!`]. Build with
 //! `cargo build --target wasm32-wasip2 --release`; the `.wasm` file under
 //! `target/wasm32-wasip2/release/` is the plugin.
@@ -86,7 +86,7 @@
 #[allow(missing_docs, clippy::all)]
 pub mod __bindings {
     wit_bindgen::generate!({
-        path: "../wit/0.2.0",
+        path: "../wit/0.3.0",
         world: "rampart-plugin",
         pub_export_macro: true,
         default_bindings_module: "rampart_plugin_sdk::__bindings",
@@ -102,13 +102,14 @@ mod http;
 pub mod log;
 pub mod notify;
 pub mod storage;
+pub mod training;
 mod ui;
 
 pub use http::{param, parse_query, percent_decode};
 pub use ui::*;
 
-/// The plugin API version this SDK builds against (the WIT package `rampart:plugin@0.2.0`).
-pub const API_VERSION: &str = "0.2.0";
+/// The plugin API version this SDK builds against (the WIT package `rampart:plugin@0.3.0`).
+pub const API_VERSION: &str = "0.3.0";
 
 /// One block of a page: a heading, text, a form, a table, a chart … (see the free functions of this crate
 /// and the `From` conversions for building them).
@@ -235,7 +236,7 @@ pub mod prelude {
         Person, Plugin, PluginInfo, Recipients, Series, StorageError, SummaryRow, Table,
         TimelineEntry, Tone,
     };
-    pub use crate::{clock, directory, events, facts, log, notify, storage};
+    pub use crate::{clock, directory, events, facts, log, notify, storage, training};
     pub use crate::{export_plugin, param, parse_query};
 }
 

@@ -470,15 +470,31 @@ async fn a_failed_delivery_is_retried_with_back_off() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plugin_built_against_0_1_0_keeps_working_beside_0_2_0() {
+async fn plugins_built_against_0_1_0_and_0_2_0_keep_working_beside_0_3_0() {
     let db = store::test_db::TestDb::sqlite().await;
     let f = fixture(&db.store).await;
     f.install("legacy_0_1_0").await;
+    f.install("legacy_0_2_0").await;
     f.install("misbehave").await;
     assert_eq!(f.host.info("legacy").unwrap().1, "0.1.0");
-    assert_eq!(f.host.info("misbehave").unwrap().1, "0.2.0");
+    assert_eq!(f.host.info("legacy-two").unwrap().1, "0.2.0");
+    assert_eq!(f.host.info("misbehave").unwrap().1, "0.3.0");
     let org = organisation(&f.store, "Old Trust").await;
     f.turn_on("legacy", org, &[]).await;
+    f.turn_on("legacy-two", org, &[]).await;
+    assert_eq!(
+        f.request("legacy-two", Some(org), "PUT", "/doc/b", "{}")
+            .await
+            .unwrap(),
+        (200, "1".into())
+    );
+    let scope = f
+        .host
+        .scope_for("legacy-two", Some(org), None, Vec::new())
+        .await
+        .unwrap();
+    let page = f.host.render_page(scope, "home", Vec::new()).await.unwrap();
+    assert!(format!("{page:?}").contains("Built against 0.2.0"));
     assert_eq!(
         f.request("legacy", Some(org), "GET", "/ok", "")
             .await
@@ -578,5 +594,181 @@ async fn ticks_run_per_scope_at_their_interval() {
     };
     assert_eq!(count(org).await.as_deref(), Some("2"));
     assert_eq!(count(store::PLATFORM_SCOPE).await.as_deref(), Some("2"));
+    db.drop_database().await;
+}
+
+async fn learner(store: &Store, organisation: i64, email: &str) -> i64 {
+    store
+        .create_user(
+            &store::NewUser {
+                organisation_id: Some(organisation),
+                email: email.into(),
+                display_name: email.into(),
+                password_hash: None,
+                roles: vec!["learner".into()],
+            },
+            1,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn course(store: &Store, organisation: i64, identifier: &str) -> i64 {
+    store
+        .insert_package_version(
+            &store::NewPackageVersion {
+                organisation_id: Some(organisation),
+                identifier: identifier.into(),
+                standard: "scorm_2004_4th".into(),
+                title: format!("Course {identifier}"),
+                launch_path: Some("index.html".into()),
+                manifest_json: "{}".into(),
+                report_json: "{}".into(),
+                total_bytes: 0,
+                created_by: None,
+                files: Vec::new(),
+            },
+            1,
+        )
+        .await
+        .unwrap()
+        .package_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_sent_up_to_the_platform_names_its_sender_and_needs_its_grant() {
+    let db = store::test_db::TestDb::sqlite().await;
+    let f = fixture(&db.store).await;
+    f.install("misbehave").await;
+    let granted = organisation(&f.store, "Granted Trust").await;
+    let refused = organisation(&f.store, "Refused Trust").await;
+    f.turn_on("misbehave", granted, &["events.platform"]).await;
+    f.turn_on("misbehave", refused, &[]).await;
+    let (status, body) = f
+        .request("misbehave", Some(refused), "POST", "/report", "{}")
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
+    assert!(body.contains("events.platform"), "{body}");
+    // The payload cannot claim another sender: the host stamps the organisation.
+    let (status, _) = f
+        .request(
+            "misbehave",
+            Some(granted),
+            "POST",
+            "/report",
+            &format!("{{\"organisation_id\": {refused}}}"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(f.host.deliver_due().await.unwrap(), 1);
+    let reports = db
+        .store
+        .document(
+            DocumentScope {
+                plugin: "misbehave",
+                scope_id: store::PLATFORM_SCOPE,
+            },
+            "events",
+            "reports",
+        )
+        .await
+        .unwrap()
+        .expect("the platform scope handled the report");
+    assert_eq!(reports.body, format!("[{granted}]"));
+    // Nothing reached the sender's own scope.
+    assert!(seen_events(&f.store, "misbehave", granted).await.is_empty());
+    db.drop_database().await;
+}
+
+async fn courses_are_assigned_inside_the_calling_organisation_only(store: &Store) {
+    let f = fixture(store).await;
+    f.install("misbehave").await;
+    let org = organisation(store, "Assigning Trust").await;
+    let other = organisation(store, "Other Trust").await;
+    let ours = course(store, org, "rampart-phishing").await;
+    course(store, other, "rampart-passwords").await;
+    let ada = learner(store, org, "ada@assigning.example").await;
+    let bob = learner(store, other, "bob@other.example").await;
+    f.turn_on("misbehave", org, &["training.assign"]).await;
+    let (status, body) = f
+        .request("misbehave", Some(org), "GET", "/courses", "")
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("rampart-phishing") && !body.contains("rampart-passwords"),
+        "{body}"
+    );
+    let due = 1_900_000_000_000i64;
+    assert_eq!(
+        f.request(
+            "misbehave",
+            Some(org),
+            "POST",
+            "/assign/rampart-phishing",
+            &due.to_string()
+        )
+        .await
+        .unwrap(),
+        (200, "1".into())
+    );
+    // Assigning again adds nobody; another organisation's course is not found.
+    assert_eq!(
+        f.request(
+            "misbehave",
+            Some(org),
+            "POST",
+            "/assign/rampart-phishing",
+            ""
+        )
+        .await
+        .unwrap(),
+        (200, "0".into())
+    );
+    let (status, body) = f
+        .request(
+            "misbehave",
+            Some(org),
+            "POST",
+            "/assign/rampart-passwords",
+            "",
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
+    assert!(
+        body.contains("no course with the identifier \"rampart-passwords\""),
+        "{body}"
+    );
+    let assigned = store.assignments_of_user(ada).await.unwrap();
+    assert_eq!(assigned.len(), 1);
+    assert_eq!(assigned[0].package_id, ours);
+    assert_eq!(assigned[0].due_at, Some(due / 1000));
+    assert_eq!(assigned[0].source, "misbehave");
+    assert!(store.assignments_of_user(bob).await.unwrap().is_empty());
+    // Without the grant, nothing.
+    f.turn_on("misbehave", org, &[]).await;
+    let (status, body) = f
+        .request("misbehave", Some(org), "GET", "/courses", "")
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
+    assert!(body.contains("training.assign"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn courses_are_assigned_inside_the_calling_organisation_only_on_sqlite() {
+    let db = store::test_db::TestDb::sqlite().await;
+    courses_are_assigned_inside_the_calling_organisation_only(&db.store).await;
+    db.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn courses_are_assigned_inside_the_calling_organisation_only_on_postgres() {
+    let db = store::test_db::TestDb::postgres().await;
+    courses_are_assigned_inside_the_calling_organisation_only(&db.store).await;
     db.drop_database().await;
 }

@@ -347,7 +347,7 @@ fn plugin_and_webhook_commands_manage_the_data_directory() {
     assert!(disabled.status.success(), "{}", text(&disabled));
     let listed = text(&rampart(dir.path(), &["plugin", "list"], None));
     assert!(
-        listed.contains("misbehave\t") && listed.contains("\tdisabled\tapi 0.2.0"),
+        listed.contains("misbehave\t") && listed.contains("\tdisabled\tapi 0.3.0"),
         "{listed}"
     );
     assert!(

@@ -50,7 +50,7 @@ async fn a_plugin_made_from_the_template_works_end_to_end(store: &Store) {
     } = course(store).await;
     let installed = admin.state.plugins.install(wasm).await.unwrap();
     assert_eq!(installed.info.name, "staff-notes");
-    assert_eq!(installed.api_version, "0.2.0");
+    assert_eq!(installed.api_version, "0.3.0");
 
     // Not turned on for Leeds yet: the page is refused and the menu does not offer it.
     let refused = nia.get("/plugins/staff-notes/home").await;

@@ -1,7 +1,8 @@
 //! `misbehave`: a plugin for the host's isolation and capability tests, never for a real Rampart.
 //!
-//! Built against API 0.2.0 with the SDK. It asks for `events.publish`, `notify.email` and
-//! `directory.read` (not `facts.training`), subscribes to `test.*` and has one page, `home`.
+//! Built against API 0.3.0 with the SDK. It asks for `events.publish`, `events.platform`, `notify.email`,
+//! `directory.read` and `training.assign` (not `facts.training`), subscribes to `test.*` and has one page,
+//! `home`.
 //!
 //! Routes under `/p/misbehave`:
 //!
@@ -18,9 +19,13 @@
 //! | `POST /email` | emails role `learner`; 200 with how many were queued, or 403 with the host's error |
 //! | `GET /orgs` | 200 with `directory.organisations()` as JSON, or 403 with the host's error |
 //! | `GET /facts` | 200 with `facts.training-completion()` as JSON, or 403 with the host's error (not granted: it does not ask for `facts.training`) |
+//! | `POST /report` | sends the body (JSON) up to the platform as `test.report`; 200 with the event id, or 403 |
+//! | `GET /courses` | 200 with `training.courses()` as JSON, or 403 |
+//! | `POST /assign/<identifier>` | assigns the course to role `learner`, due at the body's number (ms) if any; 200 with how many, or 403 |
 //!
 //! Events: `test.ping` appends the event's id to the JSON array in `events/seen` (every delivery, so a
-//! redelivery shows as a repeated id); `test.fail` fails with `deliberate failure`; others are ignored.
+//! redelivery shows as a repeated id); `test.report` (in the platform scope) appends the sending
+//! organisation's id to `events/reports`; `test.fail` fails with `deliberate failure`; others are ignored.
 //!
 //! The page `home` renders normally; with `?do=loop`, `?do=bomb` or `?do=panic` it misbehaves like the
 //! routes, to test the page path too.
@@ -36,6 +41,8 @@ impl Plugin for Misbehave {
             .capability("events.publish")
             .capability("notify.email")
             .capability("directory.read")
+            .capability("events.platform")
+            .capability("training.assign")
             .page(PageInfo::new("home", "Misbehave"))
             .subscribe("test.*")
             .tick_every(60)
@@ -77,6 +84,18 @@ impl Plugin for Misbehave {
     fn handle_request(_ctx: CallContext, request: HttpRequest) -> Result<HttpResponse, String> {
         let method = request.method.as_str();
         let path = request.path.as_str();
+        if let Some(course) = path.strip_prefix("/assign/") {
+            let due_at = request.body_text()?.trim().parse::<i64>().ok();
+            return Ok(refused_as_403(
+                training::assign(
+                    course,
+                    &Recipients::Role("learner".into()),
+                    due_at,
+                    "Assigned by the misbehave test plugin",
+                )
+                .map(|added| HttpResponse::text(200, added.to_string())),
+            ));
+        }
         if let Some(key) = path.strip_prefix("/doc/") {
             return Ok(match method {
                 "PUT" => match storage::put("docs", key, request.body_text()?, &[], None) {
@@ -122,6 +141,17 @@ impl Plugin for Misbehave {
             ("GET", "/facts") => refused_as_403(
                 facts::training_completion().map(|facts| HttpResponse::json(200, &facts)),
             ),
+            ("POST", "/report") => {
+                let body = request.body_text()?;
+                let payload = if body.trim().is_empty() { "{}" } else { body };
+                refused_as_403(
+                    events::publish_to_platform("test.report", payload)
+                        .map(|id| HttpResponse::text(200, id.to_string())),
+                )
+            }
+            ("GET", "/courses") => {
+                refused_as_403(training::courses().map(|courses| HttpResponse::json(200, &courses)))
+            }
             _ => HttpResponse::not_found(),
         })
     }
@@ -132,6 +162,15 @@ impl Plugin for Misbehave {
                 storage::update_json("events", "seen", &[], |seen: Option<Vec<i64>>| {
                     let mut seen = seen.unwrap_or_default();
                     seen.push(event.id);
+                    seen
+                })?;
+                Ok(())
+            }
+            "test.report" => {
+                let from = event.organisation_id.unwrap_or(-1);
+                storage::update_json("events", "reports", &[], |seen: Option<Vec<i64>>| {
+                    let mut seen = seen.unwrap_or_default();
+                    seen.push(from);
                     seen
                 })?;
                 Ok(())
