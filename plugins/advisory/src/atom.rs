@@ -12,7 +12,7 @@ use crate::time::{format_date, rfc3339};
 /// U+FFFE, U+FFFF) are dropped; the rest is escaped by the writer.
 fn xml_text(text: &str) -> String {
     text.chars()
-        .filter(|&c| !(c.is_control() && !matches!(c, '\t' | '\n' | '\r')))
+        .filter(|&c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
         .filter(|&c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
         .collect()
 }
@@ -53,7 +53,13 @@ pub fn entry_id(feed_id_url: &str, advisory: &Advisory) -> String {
     let specific: String = advisory
         .id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-._~".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._~".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("tag:{},{year}:advisory/{specific}", host_of(feed_id_url))
 }

@@ -60,9 +60,9 @@ use serde_json::Value;
 
 use crate::cvss::{self, CvssVersion};
 use crate::model::{
-    Advisory, AdvisoryKind, AffectedProduct, MAX_ITEMS, MAX_NAME, MAX_SHORT_TEXT,
-    MAX_STEP, MAX_SUMMARY, MAX_THREAT, MAX_TITLE, MAX_VERSIONS, Reference, Revision, Severity,
-    Source, Status, Tlp, url_problem, valid_cve,
+    Advisory, AdvisoryKind, AffectedProduct, MAX_ITEMS, MAX_NAME, MAX_SHORT_TEXT, MAX_STEP,
+    MAX_SUMMARY, MAX_THREAT, MAX_TITLE, MAX_VERSIONS, Reference, Revision, Severity, Source,
+    Status, Tlp, url_problem, valid_cve,
 };
 use crate::time::{parse_rfc3339, rfc3339};
 
@@ -114,7 +114,7 @@ pub enum CsafError {
 
 fn megabytes(bytes: usize) -> String {
     // Rounded up to a tenth, so that anything over the limit reads as more than it.
-    let tenths = (bytes as u64).div_ceil(MAX_CSAF_BYTES as u64 / 10);
+    let tenths = (bytes as u64 * 10).div_ceil(1024 * 1024);
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
@@ -443,15 +443,24 @@ pub struct CvssV3 {
 /// Conformance test 6.1.31: a `product_version` must not name a range.
 fn names_a_range(versions: &str) -> bool {
     let lower = versions.to_lowercase();
-    ["<", ">", "after", "all", "before", "earlier", "later", "prior", "versions"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "<", ">", "after", "all", "before", "earlier", "later", "prior", "versions",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 /// `vendor_fix` for a step that says to update, `mitigation` for anything else.
 fn remediation_category(step: &str) -> &'static str {
     let lower = step.to_lowercase();
-    let fix = ["update", "upgrade", "patch", "install version", "fixed version", "hotfix"];
+    let fix = [
+        "update",
+        "upgrade",
+        "patch",
+        "install version",
+        "fixed version",
+        "hotfix",
+    ];
     if fix.iter().any(|w| lower.contains(w)) {
         "vendor_fix"
     } else {
@@ -472,12 +481,15 @@ fn full_name(p: &AffectedProduct) -> String {
         .join(" ")
 }
 
+/// A vendor and its products, each with the indexes of its rows in [`Advisory::products`].
+type VendorGroup<'a> = (&'a str, Vec<(&'a str, Vec<usize>)>);
+
 fn product_tree(products: &[AffectedProduct]) -> Option<ProductTree> {
     if products.is_empty() {
         return None;
     }
     // vendor → product name → [(index, versions)], each level in order of first appearance.
-    let mut vendors: Vec<(&str, Vec<(&str, Vec<usize>)>)> = Vec::new();
+    let mut vendors: Vec<VendorGroup<'_>> = Vec::new();
     for (i, p) in products.iter().enumerate() {
         let vendor = p.vendor.trim();
         let v = match vendors.iter().position(|(name, _)| *name == vendor) {
@@ -601,7 +613,11 @@ pub fn export_document(advisory: &Advisory, publisher: &Publisher) -> CsafDocume
         )
     } else {
         (
-            if advisory.status == Status::Draft { "draft" } else { "final" },
+            if advisory.status == Status::Draft {
+                "draft"
+            } else {
+                "final"
+            },
             advisory.version().to_string(),
             advisory
                 .revisions
@@ -614,18 +630,31 @@ pub fn export_document(advisory: &Advisory, publisher: &Publisher) -> CsafDocume
                 .collect(),
         )
     };
-    let first_revision = advisory.revisions.first().map_or(advisory.created_at, |r| r.at);
-    let last_revision = advisory.revisions.last().map_or(advisory.updated_at, |r| r.at);
+    let first_revision = advisory
+        .revisions
+        .first()
+        .map_or(advisory.created_at, |r| r.at);
+    let last_revision = advisory
+        .revisions
+        .last()
+        .map_or(advisory.updated_at, |r| r.at);
     let initial = match advisory.status {
         Status::Draft => advisory.created_at.min(first_revision),
-        _ => advisory.published_at.unwrap_or(first_revision).min(first_revision),
+        _ => advisory
+            .published_at
+            .unwrap_or(first_revision)
+            .min(first_revision),
     };
     let current = advisory.updated_at.max(last_revision);
 
     let mut vuln_notes = vec![note(
         "summary",
         "Summary",
-        if advisory.summary.trim().is_empty() { &advisory.title } else { &advisory.summary },
+        if advisory.summary.trim().is_empty() {
+            &advisory.title
+        } else {
+            &advisory.summary
+        },
     )];
     let mut scores = Vec::new();
     if let Some(s) = &scored {
@@ -698,7 +727,8 @@ pub fn export_document(advisory: &Advisory, publisher: &Publisher) -> CsafDocume
             notes,
             publisher: CsafPublisher {
                 category: "coordinator".into(),
-                contact_details: Some(publisher.contact.trim().to_owned()).filter(|c| !c.is_empty()),
+                contact_details: Some(publisher.contact.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
                 name: publisher.name.clone(),
                 namespace: publisher.namespace.clone(),
             },
@@ -769,7 +799,11 @@ fn cut(text: &str, limit: usize) -> String {
 /// One line: white space (line breaks included) collapsed to single spaces, control characters removed.
 fn one_line(text: &str, limit: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let line: String = words.join(" ").chars().filter(|c| !c.is_control()).collect();
+    let line: String = words
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
     cut(&line, limit)
 }
 
@@ -876,7 +910,12 @@ fn products(doc: &CsafDocument) -> Vec<AffectedProduct> {
         .vulnerabilities
         .iter()
         .filter_map(|v| v.product_status.as_ref())
-        .flat_map(|s| s.known_affected.iter().chain(&s.first_affected).chain(&s.last_affected))
+        .flat_map(|s| {
+            s.known_affected
+                .iter()
+                .chain(&s.first_affected)
+                .chain(&s.last_affected)
+        })
         .map(String::as_str)
         .collect();
     let mut merged: Vec<AffectedProduct> = Vec::new();
@@ -998,12 +1037,11 @@ pub fn import(json: &[u8]) -> Result<Advisory, CsafError> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(json);
-    let doc: CsafDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        CsafError::Malformed {
+    let doc: CsafDocument =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| CsafError::Malformed {
             path: e.path().to_string(),
             message: e.inner().to_string(),
-        }
-    })?;
+        })?;
     from_document(&doc)
 }
 
@@ -1040,7 +1078,10 @@ pub fn from_document(doc: &CsafDocument) -> Result<Advisory, CsafError> {
             number: revisions.len() as u32 + 1,
             at,
             summary: if summary.is_empty() {
-                format!("Revision {}", key.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
+                format!(
+                    "Revision {}",
+                    key.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+                )
             } else {
                 summary
             },
@@ -1060,7 +1101,9 @@ pub fn from_document(doc: &CsafDocument) -> Result<Advisory, CsafError> {
             .flat_map(|v| {
                 v.notes
                     .iter()
-                    .filter(|n| categories.contains(&n.category.as_str()) && !n.text.trim().is_empty())
+                    .filter(|n| {
+                        categories.contains(&n.category.as_str()) && !n.text.trim().is_empty()
+                    })
                     .map(move |n| match &v.cve {
                         Some(cve) => format!("**{}**: {}", cve.trim(), n.text.trim()),
                         None => n.text.trim().to_owned(),
@@ -1132,7 +1175,11 @@ pub fn from_document(doc: &CsafDocument) -> Result<Advisory, CsafError> {
         let summary = one_line(&r.summary, MAX_SHORT_TEXT);
         references.push(Reference {
             url: url.to_owned(),
-            summary: if summary.is_empty() { one_line(url, MAX_SHORT_TEXT) } else { summary },
+            summary: if summary.is_empty() {
+                one_line(url, MAX_SHORT_TEXT)
+            } else {
+                summary
+            },
         });
     }
 

@@ -325,18 +325,46 @@ const V4: &[Metric] = &[
     extra("MAT", "Modified Attack Requirements", &["X", "N", "P"]),
     extra("MPR", "Modified Privileges Required", &["X", "N", "L", "H"]),
     extra("MUI", "Modified User Interaction", &["X", "N", "P", "A"]),
-    extra("MVC", "Modified Vulnerable System Confidentiality", &["X", "H", "L", "N"]),
-    extra("MVI", "Modified Vulnerable System Integrity", &["X", "H", "L", "N"]),
-    extra("MVA", "Modified Vulnerable System Availability", &["X", "H", "L", "N"]),
-    extra("MSC", "Modified Subsequent System Confidentiality", &["X", "H", "L", "N"]),
-    extra("MSI", "Modified Subsequent System Integrity", &["X", "S", "H", "L", "N"]),
-    extra("MSA", "Modified Subsequent System Availability", &["X", "S", "H", "L", "N"]),
+    extra(
+        "MVC",
+        "Modified Vulnerable System Confidentiality",
+        &["X", "H", "L", "N"],
+    ),
+    extra(
+        "MVI",
+        "Modified Vulnerable System Integrity",
+        &["X", "H", "L", "N"],
+    ),
+    extra(
+        "MVA",
+        "Modified Vulnerable System Availability",
+        &["X", "H", "L", "N"],
+    ),
+    extra(
+        "MSC",
+        "Modified Subsequent System Confidentiality",
+        &["X", "H", "L", "N"],
+    ),
+    extra(
+        "MSI",
+        "Modified Subsequent System Integrity",
+        &["X", "S", "H", "L", "N"],
+    ),
+    extra(
+        "MSA",
+        "Modified Subsequent System Availability",
+        &["X", "S", "H", "L", "N"],
+    ),
     extra("S", "Safety", &["X", "N", "P"]),
     extra("AU", "Automatable", &["X", "N", "Y"]),
     extra("R", "Recovery", &["X", "A", "U", "I"]),
     extra("V", "Value Density", &["X", "D", "C"]),
     extra("RE", "Vulnerability Response Effort", &["X", "L", "M", "H"]),
-    extra("U", "Provider Urgency", &["X", "Clear", "Green", "Amber", "Red"]),
+    extra(
+        "U",
+        "Provider Urgency",
+        &["X", "Clear", "Green", "Amber", "Red"],
+    ),
 ];
 
 fn table(version: CvssVersion) -> &'static [Metric] {
@@ -483,11 +511,27 @@ mod tests {
     #[test]
     fn scores_cvss_3_1() {
         use Severity::*;
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, Critical);
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0, Critical);
-        check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0, Information);
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            9.8,
+            Critical,
+        );
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+            10.0,
+            Critical,
+        );
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N",
+            0.0,
+            Information,
+        );
         check("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1, Medium);
-        check("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H", 9.9, Critical);
+        check(
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H",
+            9.9,
+            Critical,
+        );
         check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5, High);
         check("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", 7.8, High);
         check("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N", 5.3, Medium);
@@ -517,23 +561,87 @@ mod tests {
     fn scores_cvss_4_0() {
         use Severity::*;
         let examples = [
-            ("AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, Critical),
-            ("AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.5, High),
-            ("AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0, Critical),
-            ("AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0, Information),
-            ("AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 7.3, High),
-            ("AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 7.7, High),
-            ("AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N", 4.6, Medium),
-            ("AV:N/AC:L/AT:N/PR:N/UI:A/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N", 5.1, Medium),
-            ("AV:N/AC:L/AT:N/PR:L/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N", 5.1, Medium),
-            ("AV:L/AC:L/AT:N/PR:H/UI:N/VC:N/VI:N/VA:N/SC:H/SI:N/SA:N", 5.9, Medium),
-            ("AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 9.4, Critical),
-            ("AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 8.6, High),
-            ("AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N", 7.1, High),
-            ("AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:L/SA:N", 6.9, Medium),
-            ("AV:P/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 5.4, Medium),
+            (
+                "AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.3,
+                Critical,
+            ),
+            (
+                "AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                8.5,
+                High,
+            ),
+            (
+                "AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                10.0,
+                Critical,
+            ),
+            (
+                "AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N",
+                0.0,
+                Information,
+            ),
+            (
+                "AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                7.3,
+                High,
+            ),
+            (
+                "AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                7.7,
+                High,
+            ),
+            (
+                "AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N",
+                4.6,
+                Medium,
+            ),
+            (
+                "AV:N/AC:L/AT:N/PR:N/UI:A/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+                5.1,
+                Medium,
+            ),
+            (
+                "AV:N/AC:L/AT:N/PR:L/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+                5.1,
+                Medium,
+            ),
+            (
+                "AV:L/AC:L/AT:N/PR:H/UI:N/VC:N/VI:N/VA:N/SC:H/SI:N/SA:N",
+                5.9,
+                Medium,
+            ),
+            (
+                "AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                9.4,
+                Critical,
+            ),
+            (
+                "AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                8.6,
+                High,
+            ),
+            (
+                "AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N",
+                7.1,
+                High,
+            ),
+            (
+                "AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:L/SA:N",
+                6.9,
+                Medium,
+            ),
+            (
+                "AV:P/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                5.4,
+                Medium,
+            ),
             // Supplemental metrics never change the score.
-            ("AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:H/SA:N/S:P/V:D", 8.3, High),
+            (
+                "AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:H/SA:N/S:P/V:D",
+                8.3,
+                High,
+            ),
         ];
         for (metrics, expected, severity) in examples {
             check(&format!("CVSS:4.0/{metrics}"), expected, severity);
@@ -548,15 +656,17 @@ mod tests {
             "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:F"
         );
         assert_eq!(scored.version, CvssVersion::V3_1);
-        let v4 = score(
-            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/U:amber/E:A",
-        )
-        .unwrap();
+        let v4 =
+            score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/U:amber/E:A")
+                .unwrap();
         assert_eq!(
             v4.vector,
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A/U:Amber"
         );
-        assert_eq!(v4.base_score, 9.3, "threat and supplemental metrics leave the base score");
+        assert_eq!(
+            v4.base_score, 9.3,
+            "threat and supplemental metrics leave the base score"
+        );
     }
 
     #[test]

@@ -857,13 +857,15 @@ impl Advisory {
             Status::Draft => {}
         }
         let mut errors = self.check(true);
-        check_line(
-            &mut errors,
-            "publish_summary".into(),
-            summary,
-            MAX_SHORT_TEXT,
-            None,
-        );
+        if !summary.trim().is_empty() {
+            check_line(
+                &mut errors,
+                "publish_summary".into(),
+                summary,
+                MAX_SHORT_TEXT,
+                None,
+            );
+        }
         if !errors.is_empty() {
             return Err(AdvisoryError::Invalid {
                 id: self.id.clone(),
@@ -972,13 +974,15 @@ impl Advisory {
             Status::Published => {}
         }
         let mut errors = Vec::new();
-        check_line(
-            &mut errors,
-            "close_summary".into(),
-            summary,
-            MAX_SHORT_TEXT,
-            None,
-        );
+        if !summary.trim().is_empty() {
+            check_line(
+                &mut errors,
+                "close_summary".into(),
+                summary,
+                MAX_SHORT_TEXT,
+                None,
+            );
+        }
         if !errors.is_empty() {
             return Err(AdvisoryError::Invalid {
                 id: self.id.clone(),
@@ -996,5 +1000,546 @@ impl Advisory {
         self.status = Status::Closed;
         self.closed_at = Some(at);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-29T10:15:30Z
+    const NOW: i64 = 1_795_947_330_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn sample() -> Advisory {
+        let mut a = Advisory::new_draft(
+            "RAM-2026-0042",
+            "Remote code execution in Example PACS",
+            NOW,
+        );
+        a.summary = "A flaw in Example PACS lets an unauthenticated attacker run code.".into();
+        a.threat = "## Threat\n\nAttackers are **actively** exploiting it.".into();
+        a.products = vec![AffectedProduct {
+            vendor: "Example Medical".into(),
+            product: "Example PACS".into(),
+            versions: "< 7.2.1".into(),
+        }];
+        a.cves = vec!["CVE-2026-12345".into()];
+        a.set_cvss(Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"))
+            .unwrap();
+        a.remediation = vec!["Update to 7.2.1 or later.".into()];
+        a.references = vec![Reference {
+            url: "https://example.com/security/2026-01".into(),
+            summary: "Vendor advisory".into(),
+        }];
+        a.course = Some("cyber-basics-patching".into());
+        a
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[track_caller]
+    fn only_error(a: &Advisory, field: &str, needle: &str) {
+        let errors = a.validate();
+        assert_eq!(fields(&errors), [field], "{errors:?}");
+        assert!(
+            errors[0].message.contains(needle),
+            "{:?} lacks {needle:?}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn ids_and_cves() {
+        for ok in ["RAM-2026-0042", "RAM-2026-123456", "RAM-0000-0000"] {
+            assert!(valid_id(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "RAM-2026-042",
+            "ram-2026-0042",
+            "RAM-26-0042",
+            "RAM-2026-1234567",
+            "RAM-2026-00a2",
+            "RAM-2026-0042 ",
+        ] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+        for ok in ["CVE-2021-44228", "CVE-2026-1234567"] {
+            assert!(valid_cve(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "CVE-2021-123",
+            "cve-2021-44228",
+            "CVE-21-44228",
+            "CVE-2021-44228x",
+            "CVE-2021_44228",
+        ] {
+            assert!(!valid_cve(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn severity_scale() {
+        let cases = [
+            (0.0, Severity::Information),
+            (0.1, Severity::Low),
+            (3.9, Severity::Low),
+            (4.0, Severity::Medium),
+            (6.9, Severity::Medium),
+            (7.0, Severity::High),
+            (8.9, Severity::High),
+            (9.0, Severity::Critical),
+            (10.0, Severity::Critical),
+            (f64::NAN, Severity::Information),
+        ];
+        for (score, severity) in cases {
+            assert_eq!(severity_for(score), severity, "{score}");
+        }
+        assert!(Severity::Information < Severity::Low && Severity::High < Severity::Critical);
+        let ack: Vec<_> = Severity::ALL
+            .into_iter()
+            .filter(|s| s.requires_acknowledgement())
+            .collect();
+        assert_eq!(ack, [Severity::High, Severity::Critical]);
+    }
+
+    #[test]
+    fn stored_as_snake_case_json() {
+        let mut a = sample();
+        a.kind = AdvisoryKind::AttackMethodology;
+        a.tlp = Tlp::Clear;
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["kind"], "attack_methodology");
+        assert_eq!(json["severity"], "critical");
+        assert_eq!(json["tlp"], "clear");
+        assert_eq!(json["status"], "draft");
+        let back: Advisory = serde_json::from_value(json).unwrap();
+        assert_eq!(back, a);
+    }
+
+    #[test]
+    fn a_complete_advisory_is_valid() {
+        assert_eq!(sample().validate(), []);
+        let fresh = Advisory::new_draft("RAM-2026-0001", "Title", NOW);
+        assert_eq!(fresh.tlp, Tlp::Green);
+        assert_eq!(fresh.severity, Severity::Information);
+        assert_eq!(
+            fields(&fresh.validate()),
+            ["summary"],
+            "a new draft lacks only its summary"
+        );
+    }
+
+    #[test]
+    fn id_and_title_rules() {
+        let mut a = sample();
+        a.id = "RAM-26-1".into();
+        only_error(&a, "id", "ids look like RAM-2026-0042");
+
+        let mut a = sample();
+        a.title = "  ".into();
+        only_error(&a, "title", "give the advisory a title");
+        a.title = "x".repeat(201);
+        only_error(&a, "title", "is 201 characters; the limit is 200");
+        a.title = "é".repeat(200);
+        assert_eq!(a.validate(), [], "the limit counts characters, not bytes");
+        a.title = "two\nlines".into();
+        only_error(&a, "title", "one line");
+        a.title = "bell\u{7}".into();
+        only_error(&a, "title", "control characters");
+    }
+
+    #[test]
+    fn summary_and_threat_rules() {
+        let mut a = sample();
+        a.summary = String::new();
+        only_error(&a, "summary", "write a one-paragraph summary");
+        a.summary = "s".repeat(2001);
+        only_error(&a, "summary", "is 2001 characters; the limit is 2000");
+        a.summary = "para one\n\npara two".into();
+        only_error(&a, "summary", "one paragraph");
+
+        let mut a = sample();
+        a.threat = "t".repeat(20_001);
+        only_error(&a, "threat", "the limit is 20000");
+        a.threat = "line\nline\r\n\ttabbed".into();
+        assert_eq!(a.validate(), []);
+        a.threat = "nul\u{0}".into();
+        only_error(&a, "threat", "control characters");
+        a.threat = String::new();
+        assert_eq!(a.validate(), [], "a threat description is optional");
+    }
+
+    #[test]
+    fn product_rules() {
+        let product = |v: &str, p: &str, ver: &str| AffectedProduct {
+            vendor: v.into(),
+            product: p.into(),
+            versions: ver.into(),
+        };
+        let mut a = sample();
+        a.products.push(product("Acme", "", "1.0"));
+        only_error(&a, "products[1].product", "name the product");
+        a.products[1] = product("Acme\nCorp", "Widget", "");
+        only_error(&a, "products[1].vendor", "one line");
+        a.products[1] = product("", "Widget", &"9".repeat(1001));
+        only_error(&a, "products[1].versions", "the limit is 1000");
+        a.products[1] = a.products[0].clone();
+        only_error(&a, "products[1]", "repeats products[0]");
+        a.products = (0..51)
+            .map(|i| product("Acme", &format!("P{i}"), ""))
+            .collect();
+        only_error(&a, "products", "has 51 products; the limit is 50");
+    }
+
+    #[test]
+    fn cve_rules() {
+        let mut a = sample();
+        a.cves.push("CVE-2026-123".into());
+        only_error(&a, "cves[1]", "write it like CVE-2026-12345");
+        a.cves[1] = "CVE-2026-12345".into();
+        only_error(&a, "cves[1]", "already listed as cves[0]");
+        a.cves = (0..51).map(|i| format!("CVE-2026-{:05}", i)).collect();
+        only_error(&a, "cves", "has 51 CVEs; the limit is 50");
+    }
+
+    #[test]
+    fn cvss_rules() {
+        let mut a = sample();
+        a.cvss = Some("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into());
+        only_error(&a, "cvss", "metric AV has value X; allowed: N, A, L, P");
+        let mut a = sample();
+        a.severity = Severity::Low;
+        only_error(
+            &a,
+            "severity",
+            "is Low but the CVSS vector scores 9.8 (Critical)",
+        );
+        a.cvss = None;
+        assert_eq!(
+            a.validate(),
+            [],
+            "without a vector the author chooses the severity"
+        );
+    }
+
+    #[test]
+    fn remediation_rules() {
+        let mut a = sample();
+        a.remediation.push(" ".into());
+        only_error(&a, "remediation[1]", "is empty");
+        a.remediation[1] = "x".repeat(4001);
+        only_error(&a, "remediation[1]", "the limit is 4000");
+        a.remediation = vec!["step".into(); 51];
+        only_error(&a, "remediation", "has 51 steps");
+    }
+
+    #[test]
+    fn reference_rules() {
+        let cases = [
+            ("ftp://example.com/x", "must start with https://"),
+            ("javascript:alert(1)", "must start with https://"),
+            ("https://", "no host name"),
+            ("https://exa mple.com", "contains a space"),
+            ("https://example.com/ü", "percent-encode it"),
+            ("https://example.com/<script>", "percent-encode it"),
+            ("", "give the link's address"),
+        ];
+        for (url, needle) in cases {
+            let mut a = sample();
+            a.references[0].url = url.into();
+            only_error(&a, "references[0].url", needle);
+        }
+        let mut a = sample();
+        a.references[0].url = format!("https://example.com/{}", "a".repeat(2000));
+        only_error(&a, "references[0].url", "the limit is 2000");
+        a.references[0].url = "HTTP://example.com/a?b=c#d".into();
+        assert_eq!(a.validate(), []);
+        a.references[0].summary = String::new();
+        only_error(&a, "references[0].summary", "say in a few words");
+        a.references = vec![a.references[0].clone(); 51];
+        a.references[0].summary = "ok".into();
+        let errors = a.validate();
+        assert!(fields(&errors).contains(&"references"), "{errors:?}");
+    }
+
+    #[test]
+    fn course_and_revision_rules() {
+        let mut a = sample();
+        a.course = Some(" ".into());
+        only_error(&a, "course", "is blank");
+        a.course = Some("c".repeat(201));
+        only_error(&a, "course", "the limit is 200");
+        a.course = Some(" padded".into());
+        only_error(&a, "course", "choose the course from the list");
+        a.course = None;
+        assert_eq!(a.validate(), []);
+
+        let mut a = sample();
+        a.revisions = vec![
+            Revision {
+                number: 1,
+                at: NOW,
+                summary: "first".into(),
+            },
+            Revision {
+                number: 3,
+                at: NOW - 1,
+                summary: String::new(),
+            },
+        ];
+        assert_eq!(
+            fields(&a.validate()),
+            ["revisions[1]", "revisions[1]", "revisions[1].summary"]
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let mut a = sample();
+        a.title.clear();
+        a.summary.clear();
+        a.cves = vec!["nope".into()];
+        a.references[0].url = "ftp://x".into();
+        let errors = a.validate();
+        assert_eq!(
+            fields(&errors),
+            ["title", "summary", "cves[0]", "references[0].url"]
+        );
+        assert!(errors.iter().all(|e| !e.message.is_empty()));
+    }
+
+    #[test]
+    fn set_cvss_normalises_and_sets_severity() {
+        let mut a = sample();
+        a.set_cvss(Some(
+            "cvss:4.0/av:n/ac:l/at:n/pr:n/ui:n/vc:h/vi:h/va:h/sc:n/si:n/sa:n",
+        ))
+        .unwrap();
+        assert_eq!(
+            a.cvss.as_deref(),
+            Some("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+        );
+        assert_eq!(a.severity, Severity::Critical);
+        let before = a.clone();
+        let err = a.set_cvss(Some("CVSS:3.1/AV:N")).unwrap_err();
+        assert!(
+            err.to_string().contains("missing mandatory metric AC"),
+            "{err}"
+        );
+        assert_eq!(a, before, "a refused vector changes nothing");
+        a.set_cvss(None).unwrap();
+        assert_eq!((a.cvss.as_deref(), a.severity), (None, Severity::Critical));
+    }
+
+    #[test]
+    fn publish_makes_revision_one() {
+        let mut a = sample();
+        a.publish(NOW + HOUR, "  ").unwrap();
+        assert_eq!(a.status, Status::Published);
+        assert_eq!(a.published_at, Some(NOW + HOUR));
+        assert_eq!(a.updated_at, NOW + HOUR);
+        assert_eq!(
+            a.revisions,
+            [Revision {
+                number: 1,
+                at: NOW + HOUR,
+                summary: "Initial release".into()
+            }]
+        );
+        let before = a.clone();
+        let err = a.publish(NOW + 2 * HOUR, "again").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "RAM-2026-0042 is already published (revision 1); change it with an update, which adds revision 2"
+        );
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn publish_refuses_an_incomplete_draft() {
+        let mut a = Advisory::new_draft("RAM-2026-0007", "Phishing wave", NOW);
+        let before = a.clone();
+        let err = a.publish(NOW, "First").unwrap_err();
+        match &err {
+            AdvisoryError::Invalid { errors, action, .. } => {
+                assert_eq!(*action, "published");
+                assert_eq!(fields(errors), ["summary"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            err.to_string().starts_with(
+                "RAM-2026-0007 cannot be published: 1 field needs attention — summary:"
+            )
+        );
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn editing_a_draft_adds_no_revision() {
+        let mut a = Advisory::new_draft("RAM-2026-0007", "Phishing wave", NOW);
+        let mut draft = a.draft();
+        draft.title = "Phishing wave targeting GP practices".into();
+        draft.kind = AdvisoryKind::AttackMethodology;
+        draft.cvss = Some("  ".into());
+        draft.course = Some("".into());
+        draft.severity = Severity::Medium;
+        a.update(draft, NOW + HOUR, "").unwrap();
+        assert_eq!(a.title, "Phishing wave targeting GP practices");
+        assert_eq!(
+            (a.cvss.as_deref(), a.course.as_deref()),
+            (None, None),
+            "blank means none"
+        );
+        assert_eq!(a.severity, Severity::Medium);
+        assert_eq!(a.revisions, []);
+        assert_eq!(a.status, Status::Draft);
+        assert_eq!(a.updated_at, NOW + HOUR);
+        // A draft may be saved without a summary, but not with a broken field.
+        let mut draft = a.draft();
+        draft.references = vec![Reference {
+            url: "file:///etc/passwd".into(),
+            summary: "x".into(),
+        }];
+        let err = a.update(draft, NOW + 2 * HOUR, "").unwrap_err();
+        assert!(
+            err.to_string().starts_with("RAM-2026-0007 cannot be saved"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn updating_a_published_advisory_adds_a_revision() {
+        let mut a = sample();
+        a.publish(NOW, "Initial release").unwrap();
+        let mut draft = a.draft();
+        draft.cves.push(" cve-2026-99999 ".into());
+        draft.cvss = Some("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N".into());
+        a.update(
+            draft,
+            NOW + HOUR,
+            "Added CVE-2026-99999; rescored with CVSS 4.0",
+        )
+        .unwrap();
+        assert_eq!(a.status, Status::Published);
+        assert_eq!(a.cves, ["CVE-2026-12345", "CVE-2026-99999"]);
+        assert_eq!(a.severity, Severity::High, "8.5 under CVSS 4.0");
+        assert_eq!(a.version(), 2);
+        assert_eq!(
+            a.revisions[1].summary,
+            "Added CVE-2026-99999; rescored with CVSS 4.0"
+        );
+        assert_eq!(a.published_at, Some(NOW), "first publication stays");
+        assert_eq!(a.updated_at, NOW + HOUR);
+    }
+
+    #[test]
+    fn a_published_update_needs_a_summary_and_a_change() {
+        let mut a = sample();
+        a.publish(NOW, "").unwrap();
+        let before = a.clone();
+        let mut draft = a.draft();
+        draft.title = "New title".into();
+        let err = a.update(draft.clone(), NOW + HOUR, " ").unwrap_err();
+        match &err {
+            AdvisoryError::Invalid { errors, .. } => assert_eq!(fields(errors), ["change_summary"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(a, before);
+        let err = a.update(a.draft(), NOW + HOUR, "nothing").unwrap_err();
+        assert_eq!(
+            err,
+            AdvisoryError::Unchanged {
+                id: "RAM-2026-0042".into()
+            }
+        );
+        assert_eq!(a, before);
+        // Published advisories must keep a summary.
+        draft.summary.clear();
+        let err = a.update(draft, NOW + HOUR, "cleared").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("summary: write a one-paragraph summary"),
+            "{err}"
+        );
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn an_invalid_cvss_vector_is_refused_with_its_reason() {
+        let mut a = sample();
+        a.publish(NOW, "").unwrap();
+        let before = a.clone();
+        let mut draft = a.draft();
+        draft.cvss = Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H".into());
+        let err = a.update(draft, NOW + HOUR, "rescored").unwrap_err();
+        match &err {
+            AdvisoryError::Invalid { errors, .. } => {
+                assert_eq!(fields(errors), ["cvss"]);
+                assert_eq!(
+                    errors[0].message,
+                    "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H — missing mandatory metric A \
+                     (Availability); add A:H (one of H, L, N)"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(a, before);
+    }
+
+    #[test]
+    fn close_adds_the_last_revision() {
+        let mut a = sample();
+        let err = a.close(NOW, "withdrawn").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "RAM-2026-0042 is a draft and was never published, so it cannot be closed — delete the draft instead"
+        );
+        a.publish(NOW, "").unwrap();
+        let mut draft = a.draft();
+        draft
+            .remediation
+            .push("Block port 104 at the perimeter.".into());
+        a.update(draft, NOW + HOUR, "Added a mitigation").unwrap();
+        a.close(NOW + 2 * HOUR, "").unwrap();
+        assert_eq!(a.status, Status::Closed);
+        assert_eq!(a.closed_at, Some(NOW + 2 * HOUR));
+        let numbers: Vec<u32> = a.revisions.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 2, 3]);
+        assert_eq!(a.revisions[2].summary, "Closed");
+        assert_eq!(a.validate(), []);
+    }
+
+    #[test]
+    fn a_closed_advisory_cannot_be_edited() {
+        let mut a = sample();
+        a.publish(NOW - 2 * HOUR, "").unwrap();
+        a.close(NOW, "Superseded by RAM-2026-0050").unwrap();
+        let before = a.clone();
+        let expected = "RAM-2026-0042 was closed on 2026-11-29; closed advisories cannot be edited — \
+                        publish a new advisory instead";
+        let mut draft = a.draft();
+        draft.title = "Changed".into();
+        let err = a.update(draft, NOW + HOUR, "late change").unwrap_err();
+        assert_eq!(err.to_string(), expected);
+        assert_eq!(a.publish(NOW + HOUR, "").unwrap_err().to_string(), expected);
+        assert_eq!(a.close(NOW + HOUR, "").unwrap_err().to_string(), expected);
+        assert_eq!(a, before, "refused edits change nothing");
+    }
+
+    #[test]
+    fn the_change_log_stays_in_order_when_the_clock_steps_back() {
+        let mut a = sample();
+        a.publish(NOW, "").unwrap();
+        let mut draft = a.draft();
+        draft.title = "Later".into();
+        a.update(draft, NOW - HOUR, "clock skew").unwrap();
+        assert_eq!(a.revisions[1].at, NOW);
+        assert_eq!(a.validate(), []);
     }
 }
