@@ -5,6 +5,8 @@
 //! No threads, files, clock or randomness: times are Unix milliseconds passed in by the caller, so the
 //! crate builds natively for its tests and for `wasm32-wasip2`, where the plugin component links it.
 
+#![warn(missing_docs)]
+
 pub mod atom;
 pub mod csaf;
 pub mod cvss;

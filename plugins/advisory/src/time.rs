@@ -5,6 +5,9 @@
 //! CSAF and Atom formats need; a date crate would add more than it saves.
 
 const MS_PER_DAY: i64 = 86_400_000;
+/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the range four-digit years can write.
+const MIN_MS: i64 = -62_167_219_200_000;
+const MAX_MS: i64 = 253_402_300_799_999;
 
 /// Days since 1970-01-01 → (year, month 1–12, day 1–31) in the proleptic Gregorian calendar.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -40,15 +43,18 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// The UTC calendar date of a Unix time in milliseconds: `2026-11-29`.
+/// The UTC calendar date of a Unix time in milliseconds: `2026-11-29`. Times before year 0 or after
+/// year 9999 are written as the first or last day of that range.
 pub fn format_date(ms: i64) -> String {
+    let ms = ms.clamp(MIN_MS, MAX_MS);
     let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// A Unix time in milliseconds as an RFC 3339 UTC timestamp: `2026-11-29T10:15:30Z`, with `.123` before the
-/// `Z` only when the milliseconds are not zero.
+/// `Z` only when the milliseconds are not zero. Times outside years 0000–9999 are clamped into them.
 pub fn rfc3339(ms: i64) -> String {
+    let ms = ms.clamp(MIN_MS, MAX_MS);
     let day_ms = ms.rem_euclid(MS_PER_DAY);
     let secs = day_ms / 1000;
     let millis = day_ms % 1000;
@@ -139,6 +145,9 @@ mod tests {
         assert_eq!(rfc3339(ms), "2026-11-29T10:15:30.123Z");
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
+        assert_eq!(format_date(i64::MAX), "9999-12-31");
     }
 
     #[test]

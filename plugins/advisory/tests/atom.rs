@@ -147,4 +147,13 @@ fn an_empty_feed_is_valid_and_control_characters_are_dropped() {
         "[CRITICAL] RAM-2026-0001: Draft title"
     );
     assert!(entry.published.is_none(), "never published: no <published>");
+
+    // Absurd times are clamped, never a panic (a panic would trap the plugin).
+    let xml = atom::feed("Alerts", FEED_ID, SELF_URL, i64::MAX, &[&draft], link);
+    assert!(
+        xml.contains("<updated>9999-12-31T23:59:59.999+00:00</updated>"),
+        "{xml}"
+    );
+    let xml = atom::feed("Alerts", FEED_ID, SELF_URL, i64::MIN, &[&draft], link);
+    assert!(feed_rs::parser::parse(xml.as_bytes()).is_ok(), "{xml}");
 }

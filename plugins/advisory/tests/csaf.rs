@@ -667,3 +667,63 @@ fn shared_folder_is_found_relative_to_the_crate() {
     assert!(schema.is_file(), "{} is missing", schema.display());
     assert!(Path::new(&import_dir()).is_dir());
 }
+
+/// Truncated documents and documents with values of the wrong kind give errors, never a panic (a panic
+/// would trap the plugin).
+#[test]
+fn damaged_documents_never_panic() {
+    for (name, bytes) in examples() {
+        for end in (0..bytes.len()).step_by(89) {
+            let _ = csaf::import(&bytes[..end]);
+        }
+        let doc: Value = serde_json::from_slice(&bytes).unwrap();
+        let mut variants = Vec::new();
+        retype_all(&doc, &mut 0, &mut variants);
+        assert!(!variants.is_empty());
+        for variant in variants {
+            match csaf::import(variant.to_string().as_bytes()) {
+                Ok(a) => assert!(!a.title.is_empty(), "{name}"),
+                Err(e) => assert!(!e.to_string().is_empty(), "{name}"),
+            }
+        }
+    }
+}
+
+/// Every seventh scalar or container replaced by an object, one at a time.
+fn retype_all(doc: &Value, seed: &mut usize, out: &mut Vec<Value>) {
+    let mut pointers = Vec::new();
+    collect_pointers(doc, String::new(), &mut pointers);
+    for pointer in pointers.into_iter().filter(|_| {
+        *seed += 1;
+        seed.is_multiple_of(7)
+    }) {
+        let mut variant = doc.clone();
+        if let Some(v) = variant.pointer_mut(&pointer) {
+            *v = json!({"unexpected": [1, 2]});
+        }
+        out.push(variant);
+    }
+}
+
+fn collect_pointers(value: &Value, here: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                collect_pointers(
+                    v,
+                    format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_pointers(v, format!("{here}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    if !here.is_empty() {
+        out.push(here);
+    }
+}
