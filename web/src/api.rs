@@ -140,6 +140,18 @@ pub struct CourseCard {
     pub action: String,
     /// `80%`, when the course reported a score.
     pub score: Option<String>,
+    /// Why and by when the learner must take it, when it was assigned to them.
+    pub assignment: Option<AssignmentNote>,
+}
+
+/// A course assigned to the learner (by a plugin such as broadcasts, for a threat advisory).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentNote {
+    pub reason: String,
+    /// `2026-12-01`, when there is a due date.
+    pub due: Option<String>,
+    /// Due date passed and the course not completed.
+    pub overdue: bool,
 }
 
 /// The player page of one course: its table of contents and the activity to launch.
@@ -627,7 +639,14 @@ pub async fn my_courses() -> Result<Vec<CourseCard>, AppError> {
         .registrations_of_user(user.id)
         .await
         .map_err(|e| ssr::internal(e.into()))?;
-    Ok(packages
+    let assignments = state
+        .accounts
+        .store()
+        .assignments_of_user(user.id)
+        .await
+        .map_err(|e| ssr::internal(e.into()))?;
+    let now = state.accounts.now();
+    let mut cards: Vec<CourseCard> = packages
         .into_iter()
         .map(|p| {
             let mine = progress.iter().find(|r| r.package_id == p.id);
@@ -643,6 +662,15 @@ pub async fn my_courses() -> Result<Vec<CourseCard>, AppError> {
                 ),
                 Some(_) => ("In progress", "Resume"),
             };
+            let done = mine.and_then(|r| r.attempt_status.as_deref()) == Some("completed");
+            let assignment = assignments
+                .iter()
+                .find(|a| a.package_id == p.id)
+                .map(|a| AssignmentNote {
+                    reason: a.reason.clone(),
+                    due: a.due_at.map(|due| ssr::format_time(due)[..10].to_owned()),
+                    overdue: !done && a.due_at.is_some_and(|due| due < now),
+                });
             CourseCard {
                 package_id: p.id,
                 title: p.title,
@@ -652,9 +680,16 @@ pub async fn my_courses() -> Result<Vec<CourseCard>, AppError> {
                 score: mine
                     .and_then(|r| r.score_scaled)
                     .map(|s| format!("{:.0}%", s * 100.0)),
+                assignment,
             }
         })
-        .collect())
+        .collect();
+    // Assigned courses first, soonest due first; the rest keep their title order.
+    cards.sort_by_key(|card| match &card.assignment {
+        Some(note) => (0, note.due.clone().unwrap_or_else(|| "9999".into())),
+        None => (1, String::new()),
+    });
+    Ok(cards)
 }
 
 /// The player page's course outline; launching happens in the browser (`/api/runtime/launch`).

@@ -531,6 +531,18 @@ fn CourseList(list: Vec<CourseCard>) -> impl IntoView {
                 view! {
                     <li class="course-card">
                         <h3 class="course-title">{course.title.clone()}</h3>
+                        {course.assignment.map(|note| {
+                            let due = note.due.map(|due| if note.overdue {
+                                format!("Overdue: it was due by {due}. ")
+                            } else {
+                                format!("Due by {due}. ")
+                            });
+                            view! {
+                                <p class=if note.overdue { "course-assignment overdue" } else { "course-assignment" }>
+                                    <strong>"Assigned to you. "</strong>{due}{note.reason}
+                                </p>
+                            }
+                        })}
                         <p class="course-meta">
                             <span class="badge course-status">{course.status}</span>
                             {course.score.map(|score| view! { " " <span class="course-score">{format!("Score {score}")}</span> })}

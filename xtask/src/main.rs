@@ -191,7 +191,7 @@ const PLUGINS_MANIFEST: &str = "plugins/Cargo.toml";
 const PLUGINS_TARGET: &str = "wasm32-wasip2";
 /// Plugins that ship with Rampart: copied into `<site>/plugins`, which the server installs at start-up.
 /// The test plugins (`misbehave`, `legacy_0_1_0`, `legacy_0_2_0`) are built but never bundled.
-const BUNDLED_PLUGINS: [&str; 1] = ["hello"];
+const BUNDLED_PLUGINS: [&str; 2] = ["hello", "broadcasts"];
 
 /// The plugins' own target folder, inside the main one (`target/plugins`, or `$CARGO_TARGET_DIR/plugins`
 /// in CI): a separate folder because the plugins' workspace has its own lock file and profiles.
@@ -339,11 +339,14 @@ fn test(root: &Path) -> Result<()> {
             .arg("--all-targets")
             .args(["--", "-D", "warnings"]),
     )?;
-    // The SDK's own unit tests and doc tests run natively (nothing here can run a wasm32-wasip2 test).
+    // The SDK's, the advisory core's and broadcasts' own tests run natively (nothing here can run a
+    // wasm32-wasip2 test); the CSAF test validates against ../shared/conformance/csaf-2.0.
     status(
         cargo()
             .args(["test", "--manifest-path", PLUGINS_MANIFEST, "--release"])
             .args(["--package", "rampart-plugin-sdk"])
+            .args(["--package", "rampart-advisory"])
+            .args(["--package", "broadcasts"])
             .env("CARGO_TARGET_DIR", plugins_target_dir(root)),
     )?;
     status(cargo().args([

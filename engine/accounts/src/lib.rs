@@ -228,7 +228,8 @@ impl Accounts {
         &self.inner.config
     }
 
-    fn now(&self) -> i64 {
+    /// Unix seconds by the accounts clock (tests move it).
+    pub fn now(&self) -> i64 {
         self.inner.clock.now()
     }
 

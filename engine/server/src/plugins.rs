@@ -521,6 +521,11 @@ impl Plugins for HostPlugins {
 
 // ----- /p/<plugin>/… -----
 
+/// `public` or `public/…` below `/p/<plugin>/`.
+fn is_public_path(rest: &str) -> bool {
+    rest == "public" || rest.starts_with("public/")
+}
+
 /// Response headers a plugin may set; anything else (cookies above all) is dropped.
 const ALLOWED_RESPONSE_HEADERS: &[&str] = &[
     "content-type",
@@ -533,13 +538,18 @@ const ALLOWED_RESPONSE_HEADERS: &[&str] = &[
 
 /// Any method on `/p/<plugin>/<path>`: the plugin's own HTTP routes (JSON, feeds, files). Served with
 /// a CSP that allows nothing, so a plugin cannot run script on the engine origin.
+///
+/// Paths under `/p/<plugin>/public/` are always anonymous, whoever asks: a feed opened in a signed-in
+/// browser gets the same answer as a feed reader, and the session never reaches public routes.
 pub async fn request(
     State(state): State<AppState>,
     auth: Option<Extension<RequestAuth>>,
     Path((plugin, rest)): Path<(String, String)>,
     request: Request,
 ) -> Response {
-    let user = auth.and_then(|Extension(auth)| auth.user);
+    let user = auth
+        .and_then(|Extension(auth)| auth.user)
+        .filter(|_| !is_public_path(&rest));
     let (parts, body) = request.into_parts();
     let body = match to_bytes(body, MAX_PLUGIN_BODY_BYTES).await {
         Ok(body) => body,

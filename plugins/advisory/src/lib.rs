@@ -10,6 +10,11 @@
 pub mod atom;
 pub mod csaf;
 pub mod cvss;
+// Plain records and form parsing for the broadcasts plugin; their names say what they are.
+#[allow(missing_docs)]
+pub mod distribution;
+#[allow(missing_docs)]
+pub mod form;
 pub mod model;
 mod time;
 
