@@ -663,14 +663,15 @@ pub async fn my_courses() -> Result<Vec<CourseCard>, AppError> {
                 Some(_) => ("In progress", "Resume"),
             };
             let done = mine.and_then(|r| r.attempt_status.as_deref()) == Some("completed");
-            let assignment = assignments
-                .iter()
-                .find(|a| a.package_id == p.id)
-                .map(|a| AssignmentNote {
-                    reason: a.reason.clone(),
-                    due: a.due_at.map(|due| ssr::format_time(due)[..10].to_owned()),
-                    overdue: !done && a.due_at.is_some_and(|due| due < now),
-                });
+            let assignment =
+                assignments
+                    .iter()
+                    .find(|a| a.package_id == p.id)
+                    .map(|a| AssignmentNote {
+                        reason: a.reason.clone(),
+                        due: a.due_at.map(|due| ssr::format_time(due)[..10].to_owned()),
+                        overdue: !done && a.due_at.is_some_and(|due| due < now),
+                    });
             CourseCard {
                 package_id: p.id,
                 title: p.title,
@@ -735,6 +736,7 @@ pub async fn create_user(
     role_learner: Option<String>,
     role_org_admin: Option<String>,
     role_security_lead: Option<String>,
+    role_it_staff: Option<String>,
     role_cert_analyst: Option<String>,
     role_platform_admin: Option<String>,
 ) -> Result<UserView, AppError> {
@@ -744,6 +746,7 @@ pub async fn create_user(
         (role_learner, accounts::Role::Learner),
         (role_org_admin, accounts::Role::OrgAdmin),
         (role_security_lead, accounts::Role::SecurityLead),
+        (role_it_staff, accounts::Role::ItStaff),
         (role_cert_analyst, accounts::Role::CertAnalyst),
         (role_platform_admin, accounts::Role::PlatformAdmin),
     ];

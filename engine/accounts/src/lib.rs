@@ -27,21 +27,24 @@ pub use validate::{ORGANISATION_KINDS, normalise_email, slugify};
 
 pub type Result<T, E = AccountsError> = std::result::Result<T, E>;
 
-/// The five roles of Rampart. Stored by their [`Role::as_str`] names.
+/// The six roles of Rampart. Stored by their [`Role::as_str`] names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     Learner,
     OrgAdmin,
     SecurityLead,
+    /// An organisation's IT staff: an audience for technical advisories.
+    ItStaff,
     CertAnalyst,
     PlatformAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Learner,
         Role::OrgAdmin,
         Role::SecurityLead,
+        Role::ItStaff,
         Role::CertAnalyst,
         Role::PlatformAdmin,
     ];
@@ -51,6 +54,7 @@ impl Role {
             Role::Learner => "learner",
             Role::OrgAdmin => "org_admin",
             Role::SecurityLead => "security_lead",
+            Role::ItStaff => "it_staff",
             Role::CertAnalyst => "cert_analyst",
             Role::PlatformAdmin => "platform_admin",
         }
@@ -61,6 +65,7 @@ impl Role {
             Role::Learner => "Learner",
             Role::OrgAdmin => "Organisation admin",
             Role::SecurityLead => "Security lead",
+            Role::ItStaff => "IT staff",
             Role::CertAnalyst => "National CERT analyst",
             Role::PlatformAdmin => "Platform admin",
         }

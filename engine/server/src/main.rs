@@ -172,7 +172,7 @@ enum UserCommand {
         /// Organisation name or slug (omit for national roles).
         #[arg(long)]
         org: Option<String>,
-        /// Role (repeatable): learner, org_admin, security_lead, cert_analyst, platform_admin.
+        /// Role (repeatable): learner, org_admin, security_lead, it_staff, cert_analyst, platform_admin.
         #[arg(long = "role", default_value = "learner")]
         roles: Vec<String>,
     },
@@ -403,7 +403,7 @@ async fn user(command: UserCommand, config: &Config) -> anyhow::Result<()> {
         } => {
             let roles = roles
                 .iter()
-                .map(|name| Role::parse(name).ok_or_else(|| anyhow!("unknown role {name:?}; use one of learner, org_admin, security_lead, cert_analyst, platform_admin")))
+                .map(|name| Role::parse(name).ok_or_else(|| anyhow!("unknown role {name:?}; use one of learner, org_admin, security_lead, it_staff, cert_analyst, platform_admin")))
                 .collect::<anyhow::Result<Vec<Role>>>()?;
             let organisation_id = match org {
                 Some(org) => Some(accounts.find_organisation(&org).await?.id),

@@ -248,7 +248,8 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
     let draft = draft_from(fields);
     let now = clock::now();
     let (mut broadcast, is_new) = if id.is_empty() {
-        let advisory = Advisory::new_draft(next_id(now)?, draft.title.clone(), now);
+        // Numbered only once it saves, so a refused form uses up no number.
+        let advisory = Advisory::new_draft(advisory::csaf::IMPORTED_ID, draft.title.clone(), now);
         (
             Broadcast {
                 advisory,
@@ -267,6 +268,9 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
             advisory::AdvisoryError::Invalid { errors, .. } => crate::form_errors(&errors),
             other => FormOutcome::invalid("title", other.to_string()),
         });
+    }
+    if is_new {
+        broadcast.advisory.id = next_id(now)?;
     }
     broadcast.targeting = targeting;
     broadcast.audience = audience;

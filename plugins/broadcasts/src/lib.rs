@@ -104,29 +104,16 @@ impl Plugin for Broadcasts {
         fields: Vec<(String, String)>,
     ) -> Result<FormOutcome, String> {
         let (name, subject) = form.split_once(':').unwrap_or((form.as_str(), ""));
-        if is_platform(&ctx) {
-            if !ctx.roles.iter().any(|r| r == "cert_analyst") {
-                return Err("only the national CERT's analysts change advisories".into());
+        let outcome = Self::dispatch_form(&ctx, &page, name, subject, &fields)?;
+        // Back to the advisory the form was about: the host returns to the bare page otherwise.
+        Ok(match outcome {
+            FormOutcome::Done((message, None))
+                if matches!(page.as_str(), "manage" | "advisory") =>
+            {
+                FormOutcome::Done((message, Some(format!("{page}?id={subject}"))))
             }
-            match (page.as_str(), name) {
-                ("edit", "advisory") => edit::submit(subject, &fields),
-                ("manage", "publish") => cert::publish(subject, &fields),
-                ("manage", "close") => cert::close(subject, &fields),
-                ("import", "csaf") => cert::import_form(&fields),
-                ("requests", "answer") => cert::answer(subject, &fields),
-                _ => Err(format!("no such form: {page}/{form}")),
-            }
-        } else {
-            match (page.as_str(), name) {
-                ("advisory", "acknowledge") => org::acknowledge(&ctx, subject),
-                ("advisory", "respond") => org::respond(&ctx, subject, &fields),
-                ("advisory", "update") => org::add_update(&ctx, subject, &fields),
-                ("advisory", "complete") => org::complete(&ctx, subject, &fields),
-                ("advisory", "question") => org::ask(&ctx, subject, &fields),
-                ("feeds", "feed") => org::new_feed(),
-                _ => Err(format!("no such form: {page}/{form}")),
-            }
-        }
+            other => other,
+        })
     }
 
     fn handle_request(ctx: CallContext, request: HttpRequest) -> Result<HttpResponse, String> {
@@ -153,6 +140,41 @@ impl Plugin for Broadcasts {
             cert::escalate_overdue(now)
         } else {
             org::remind(now)
+        }
+    }
+}
+
+impl Broadcasts {
+    /// Runs the form `name` about `subject` (an advisory id, a request key, or nothing).
+    fn dispatch_form(
+        ctx: &CallContext,
+        page: &str,
+        name: &str,
+        subject: &str,
+        fields: &[(String, String)],
+    ) -> Result<FormOutcome, String> {
+        if is_platform(ctx) {
+            if !ctx.roles.iter().any(|r| r == "cert_analyst") {
+                return Err("only the national CERT's analysts change advisories".into());
+            }
+            match (page, name) {
+                ("edit", "advisory") => edit::submit(subject, fields),
+                ("manage", "publish") => cert::publish(subject, fields),
+                ("manage", "close") => cert::close(subject, fields),
+                ("import", "csaf") => cert::import_form(fields),
+                ("requests", "answer") => cert::answer(subject, fields),
+                _ => Err(format!("no such form: {page}/{name}")),
+            }
+        } else {
+            match (page, name) {
+                ("advisory", "acknowledge") => org::acknowledge(ctx, subject),
+                ("advisory", "respond") => org::respond(ctx, subject, fields),
+                ("advisory", "update") => org::add_update(ctx, subject, fields),
+                ("advisory", "complete") => org::complete(ctx, subject, fields),
+                ("advisory", "question") => org::ask(ctx, subject, fields),
+                ("feeds", "feed") => org::new_feed(),
+                _ => Err(format!("no such form: {page}/{name}")),
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The server over HTTP, driven through `router(state)` without a socket, plus a real browser run
 //! (`browser.rs`) against the `rampart` binary.
 
+mod broadcasts;
 mod browser;
 mod cli;
 mod courses;

@@ -15,3 +15,8 @@ CREATE TABLE course_assignments (
     UNIQUE (package_id, user_id)
 );
 CREATE INDEX course_assignments_user ON course_assignments (user_id);
+
+-- A sixth role, IT staff (an audience for technical advisories).
+ALTER TABLE user_roles DROP CONSTRAINT user_roles_role_check;
+ALTER TABLE user_roles ADD CONSTRAINT user_roles_role_check
+    CHECK (role IN ('learner', 'org_admin', 'security_lead', 'it_staff', 'cert_analyst', 'platform_admin'));

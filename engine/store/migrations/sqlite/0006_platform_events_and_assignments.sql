@@ -15,3 +15,14 @@ CREATE TABLE course_assignments (
     UNIQUE (package_id, user_id)
 );
 CREATE INDEX course_assignments_user ON course_assignments (user_id);
+
+-- A sixth role, IT staff (an audience for technical advisories). SQLite cannot change a CHECK in place,
+-- so the table is rebuilt with the same rows.
+CREATE TABLE user_roles_new (
+    user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role     TEXT NOT NULL CHECK (role IN ('learner', 'org_admin', 'security_lead', 'it_staff', 'cert_analyst', 'platform_admin')),
+    PRIMARY KEY (user_id, role)
+);
+INSERT INTO user_roles_new (user_id, role) SELECT user_id, role FROM user_roles;
+DROP TABLE user_roles;
+ALTER TABLE user_roles_new RENAME TO user_roles;
