@@ -24,6 +24,15 @@ pub struct PageInfo {
     pub setup_needed: bool,
     pub plugin_menu: Vec<MenuEntry>,
     pub unread_notifications: i64,
+    /// The banner on every page: the user's newest unread urgent notification.
+    pub alert: Option<AlertBanner>,
+}
+
+/// An urgent notification (a critical advisory …), shown above every page until it is opened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertBanner {
+    pub id: i64,
+    pub title: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -272,12 +281,13 @@ pub async fn page_context() -> Result<PageInfo, AppError> {
     let auth = ssr::request_auth()?;
     let state = ssr::state()?;
     let setup_needed = state.accounts.setup_needed().await.map_err(ssr::internal)?;
-    let (plugin_menu, unread_notifications) = match &auth.user {
+    let (plugin_menu, unread_notifications, alert) = match &auth.user {
         Some(user) => (
             state.plugins.menu(user.clone()).await,
             state.plugins.unread_notifications(user.clone()).await,
+            state.plugins.alert_banner(user.clone()).await,
         ),
-        None => (Vec::new(), 0),
+        None => (Vec::new(), 0, None),
     };
     Ok(PageInfo {
         user: auth.user.as_ref().map(ssr::user_view),
@@ -285,6 +295,7 @@ pub async fn page_context() -> Result<PageInfo, AppError> {
         setup_needed,
         plugin_menu,
         unread_notifications,
+        alert,
     })
 }
 
@@ -952,6 +963,12 @@ pub mod ssr {
         /// How many of the user's notifications are unread, for the header on every page: one cheap
         /// query, and 0 when it fails (the failure is logged).
         fn unread_notifications(&self, user: User) -> BoxFuture<i64>;
+        /// The user's newest unread urgent notification, for the banner on every page; `None` when
+        /// there is none or it cannot be read (logged).
+        fn alert_banner(&self, user: User) -> BoxFuture<Option<super::AlertBanner>> {
+            let _ = user;
+            Box::pin(async { None })
+        }
     }
 
     /// No plugin host: an empty menu, overview and list of notifications; every plugin page and change

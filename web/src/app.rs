@@ -127,6 +127,7 @@ fn Page(children: ChildrenFn) -> impl IntoView {
                                     csrf_token=page.csrf_token
                                     plugin_menu=page.plugin_menu
                                     unread_notifications=page.unread_notifications
+                                    alert=page.alert
                                 >
                                     {children()}
                                 </Layout>
@@ -134,7 +135,7 @@ fn Page(children: ChildrenFn) -> impl IntoView {
                             .into_any()
                         }
                         Err(error) => view! {
-                            <Layout user=None csrf_token=String::new() plugin_menu=Vec::new() unread_notifications=0>
+                            <Layout user=None csrf_token=String::new() plugin_menu=Vec::new() unread_notifications=0 alert=None>
                                 <ErrorPanel error />
                             </Layout>
                         }
@@ -152,6 +153,7 @@ fn Layout(
     csrf_token: String,
     plugin_menu: Vec<MenuEntry>,
     unread_notifications: i64,
+    alert: Option<AlertBanner>,
     children: Children,
 ) -> impl IntoView {
     let current = leptos_router::hooks::use_location()
@@ -160,6 +162,18 @@ fn Layout(
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>
         <SiteHeader user csrf_token current plugin_menu unread_notifications />
+        {alert.map(|alert| view! {
+            <div class="alert-banner" role="region" aria-label="Urgent notice">
+                <div class="container">
+                    <p>
+                        <strong>"Urgent: "</strong>
+                        {alert.title}
+                        " "
+                        <a href=format!("/notifications/{}/open", alert.id)>"Read it now"</a>
+                    </p>
+                </div>
+            </div>
+        })}
         <main id="main" class="container" tabindex="-1">
             {children()}
         </main>

@@ -399,13 +399,15 @@ impl HostState {
     }
 }
 
-impl notify::Host for HostState {
-    async fn in_app(
+impl HostState {
+    /// An in-app notification to each recipient; `urgent` ones also show as a banner until read.
+    async fn notify_in_app(
         &mut self,
         to: Recipients,
         title: String,
         body_markdown: String,
         link: Option<String>,
+        urgent: bool,
     ) -> Result<u32, String> {
         self.require("notify.in-app")?;
         if title.trim().is_empty() || title.len() > 200 {
@@ -417,20 +419,44 @@ impl notify::Host for HostState {
         let link = self.notification_link(link)?;
         let users: Vec<i64> = self.recipients(&to).await?.iter().map(|u| u.id).collect();
         let now = self.now();
+        let message = store::NewNotification {
+            organisation_id: self.scope.organisation_id,
+            source: &self.scope.plugin,
+            title: &title,
+            body: &body_markdown,
+            link: link.as_deref(),
+            urgent,
+        };
         self.services
             .store
-            .notify_users(
-                &users,
-                self.scope.organisation_id,
-                &self.scope.plugin,
-                &title,
-                &body_markdown,
-                link.as_deref(),
-                now,
-            )
+            .notify_users(&users, &message, now)
             .await
             .map(|count| count as u32)
             .map_err(database_failed("storing notifications"))
+    }
+}
+
+impl notify::Host for HostState {
+    async fn in_app(
+        &mut self,
+        to: Recipients,
+        title: String,
+        body_markdown: String,
+        link: Option<String>,
+    ) -> Result<u32, String> {
+        self.notify_in_app(to, title, body_markdown, link, false)
+            .await
+    }
+
+    async fn alert(
+        &mut self,
+        to: Recipients,
+        title: String,
+        body_markdown: String,
+        link: Option<String>,
+    ) -> Result<u32, String> {
+        self.notify_in_app(to, title, body_markdown, link, true)
+            .await
     }
 
     async fn email(

@@ -167,6 +167,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(plugins::submit),
         )
         .route("/plugins/{plugin}/{page}/{file}", get(plugins::table_csv))
+        .route("/notifications/{id}/open", get(plugins::open_notification))
         .route(
             "/admin/packages/upload",
             axum::routing::post(upload::upload_package).layer(

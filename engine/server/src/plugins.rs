@@ -517,6 +517,61 @@ impl Plugins for HostPlugins {
                 })
         })
     }
+
+    fn alert_banner(&self, user: User) -> BoxFuture<Option<web::api::AlertBanner>> {
+        let this = self.clone();
+        Box::pin(async move {
+            match this
+                .host
+                .services()
+                .store
+                .newest_urgent_unread(user.id)
+                .await
+            {
+                Ok(found) => found.map(|n| web::api::AlertBanner {
+                    id: n.id,
+                    title: n.title,
+                }),
+                Err(error) => {
+                    tracing::error!(%error, "could not read urgent notifications");
+                    None
+                }
+            }
+        })
+    }
+}
+
+/// `GET /notifications/<id>/open`: marks the notification read (so its banner goes) and goes to its
+/// link, when that is a page of this site; otherwise to the notifications page.
+pub async fn open_notification(
+    State(state): State<AppState>,
+    Extension(auth): Extension<RequestAuth>,
+    Path(id): Path<i64>,
+) -> Response {
+    let Some(user) = signed_in(&auth) else {
+        return Redirect::to("/sign-in").into_response();
+    };
+    let now = state.clock.now();
+    match state
+        .host_plugins()
+        .host
+        .services()
+        .store
+        .open_notification(user.id, id, now)
+        .await
+    {
+        Ok(Some(notification)) => {
+            let local = notification
+                .link
+                .filter(|link| link.starts_with('/') && !link.starts_with("//"));
+            Redirect::to(local.as_deref().unwrap_or("/notifications")).into_response()
+        }
+        Ok(None) => Redirect::to("/notifications").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not open a notification");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 // ----- /p/<plugin>/… -----

@@ -182,6 +182,19 @@ pub struct Notification {
     pub link: Option<String>,
     pub created_at: i64,
     pub read_at: Option<i64>,
+    /// Shown as a banner on every page until read.
+    pub urgent: bool,
+}
+
+/// One batch of in-app notifications: the same message to several people.
+#[derive(Clone, Copy, Debug)]
+pub struct NewNotification<'a> {
+    pub organisation_id: Option<i64>,
+    pub source: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: Option<&'a str>,
+    pub urgent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -632,30 +645,26 @@ impl Store {
 
     // ----- in-app notifications -----
 
-    #[allow(clippy::too_many_arguments)]
     pub async fn notify_users(
         &self,
         user_ids: &[i64],
-        organisation_id: Option<i64>,
-        source: &str,
-        title: &str,
-        body: &str,
-        link: Option<&str>,
+        message: &NewNotification<'_>,
         now: i64,
     ) -> Result<u64> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for user_id in user_ids {
                 sqlx::query(
-                    "INSERT INTO notifications (user_id, organisation_id, source, title, body, link, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    "INSERT INTO notifications (user_id, organisation_id, source, title, body, link, created_at, urgent)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(user_id)
-                    .bind(organisation_id)
-                    .bind(source)
-                    .bind(title)
-                    .bind(body)
-                    .bind(link)
+                    .bind(message.organisation_id)
+                    .bind(message.source)
+                    .bind(message.title)
+                    .bind(message.body)
+                    .bind(message.link)
                     .bind(now)
+                    .bind(message.urgent)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -666,7 +675,7 @@ impl Store {
 
     pub async fn notifications_of(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
         with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, user_id, organisation_id, source, title, body, link, created_at, read_at
+            "SELECT id, user_id, organisation_id, source, title, body, link, created_at, read_at, urgent
              FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
             .bind(user_id)
             .bind(limit)
@@ -682,6 +691,42 @@ impl Store {
             .fetch_one(pool)
             .await
             .map_err(StoreError::from))
+    }
+
+    /// The user's newest unread urgent notification, for the banner on every page.
+    pub async fn newest_urgent_unread(&self, user_id: i64) -> Result<Option<Notification>> {
+        with_pool!(self, pool => sqlx::query_as(
+            "SELECT id, user_id, organisation_id, source, title, body, link, created_at, read_at, urgent
+             FROM notifications WHERE user_id = $1 AND urgent AND read_at IS NULL ORDER BY id DESC LIMIT 1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
+    /// Marks one of the user's notifications read and returns it (`None`: not theirs, or no such one).
+    pub async fn open_notification(
+        &self,
+        user_id: i64,
+        id: i64,
+        now: i64,
+    ) -> Result<Option<Notification>> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE notifications SET read_at = $3 WHERE id = $1 AND user_id = $2 AND read_at IS NULL")
+                .bind(id)
+                .bind(user_id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            sqlx::query_as(
+                "SELECT id, user_id, organisation_id, source, title, body, link, created_at, read_at, urgent
+                 FROM notifications WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::from)
+        })
     }
 
     /// Marks all of a user's notifications read; returns how many were unread.

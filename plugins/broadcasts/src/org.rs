@@ -681,7 +681,14 @@ fn tell_audience(ctx: &CallContext, item: &InboxItem, first: bool) {
     let body = format!("{}{deadline}", a.summary);
     let link = format!("advisory?id={}", a.id);
     let to = audience_recipients(item.audience);
-    if let Err(error) = notify::in_app(&to, &title, &body, Some(&link)) {
+    // A new high or critical advisory is a banner on every page until each person opens it.
+    let urgent = first && a.severity.requires_acknowledgement() && a.status != Status::Closed;
+    let told = if urgent {
+        notify::alert(&to, &title, &body, Some(&link))
+    } else {
+        notify::in_app(&to, &title, &body, Some(&link))
+    };
+    if let Err(error) = told {
         log::warn(&format!("{}: in-app notice not sent: {error}", a.id));
     }
     let email = format!(

@@ -15,6 +15,17 @@ pub fn in_app(
     host::in_app(to, title, body_markdown, link)
 }
 
+/// Like [`in_app`], and also shown as a banner at the top of every page until the person reads it. For
+/// what must not be missed; needs `notify.in-app`.
+pub fn alert(
+    to: &Recipients,
+    title: &str,
+    body_markdown: &str,
+    link: Option<&str>,
+) -> Result<u32, String> {
+    host::alert(to, title, body_markdown, link)
+}
+
 /// A plain-text email through the host's SMTP settings; returns how many were queued. Needs
 /// `notify.email`.
 pub fn email(to: &Recipients, subject: &str, body_text: &str) -> Result<u32, String> {

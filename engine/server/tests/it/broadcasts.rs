@@ -365,7 +365,23 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     assert_eq!(assigned.len(), 1, "{assigned:?}");
     assert_eq!(assigned[0].package_id, package_id);
     assert!(assigned[0].reason.contains("RAM-2027-0001"));
+    // The critical advisory is a banner on every page until Nia opens it.
     let dashboard = nia.get("/dashboard").await;
+    assert!(dashboard.body.contains("Urgent: "), "{}", dashboard.body);
+    let banner_link = dashboard
+        .body
+        .split("href=\"/notifications/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/notifications/{rest}"))
+        .unwrap_or_else(|| panic!("{}", dashboard.body));
+    let opened = nia.get(&banner_link).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    assert_eq!(
+        opened.location(),
+        Some("/plugins/broadcasts/advisory?id=RAM-2027-0001")
+    );
+    assert!(!nia.get("/dashboard").await.body.contains("Urgent: "));
     assert!(
         dashboard.body.contains("Assigned to you."),
         "{}",

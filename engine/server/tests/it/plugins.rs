@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use store::Store;
+use store::{NewNotification, Store};
 
 use crate::runtime::{Course, batch, call, commit, course, launched, set};
 use crate::support::{PASSWORD, TestApp};
@@ -284,11 +284,14 @@ async fn people_read_their_notifications_and_mark_them_read() {
     store
         .notify_users(
             &[nia_id],
-            Some(leeds.id),
-            "retired-plugin",
-            "Older news",
-            "",
-            Some("javascript:alert(1)"),
+            &NewNotification {
+                organisation_id: Some(leeds.id),
+                source: "retired-plugin",
+                title: "Older news",
+                body: "",
+                link: Some("javascript:alert(1)"),
+                urgent: false,
+            },
             1_799_990_000,
         )
         .await
@@ -296,11 +299,14 @@ async fn people_read_their_notifications_and_mark_them_read() {
     store
         .notify_users(
             &[nia_id],
-            Some(leeds.id),
-            "misbehave",
-            "Phishing drill on Friday",
-            "Meet at **9**. <script>alert(1)</script>",
-            Some("/plugins/misbehave/home"),
+            &NewNotification {
+                organisation_id: Some(leeds.id),
+                source: "misbehave",
+                title: "Phishing drill on Friday",
+                body: "Meet at **9**. <script>alert(1)</script>",
+                link: Some("/plugins/misbehave/home"),
+                urgent: false,
+            },
             1_800_000_000,
         )
         .await

@@ -20,3 +20,6 @@ CREATE INDEX course_assignments_user ON course_assignments (user_id);
 ALTER TABLE user_roles DROP CONSTRAINT user_roles_role_check;
 ALTER TABLE user_roles ADD CONSTRAINT user_roles_role_check
     CHECK (role IN ('learner', 'org_admin', 'security_lead', 'it_staff', 'cert_analyst', 'platform_admin'));
+
+-- Urgent notifications (`notify.alert`) also show as a banner on every page until read.
+ALTER TABLE notifications ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;

@@ -26,3 +26,6 @@ CREATE TABLE user_roles_new (
 INSERT INTO user_roles_new (user_id, role) SELECT user_id, role FROM user_roles;
 DROP TABLE user_roles;
 ALTER TABLE user_roles_new RENAME TO user_roles;
+
+-- Urgent notifications (`notify.alert`) also show as a banner on every page until read.
+ALTER TABLE notifications ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;

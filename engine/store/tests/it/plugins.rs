@@ -1,6 +1,6 @@
 //! The plugin tables: documents with revisions and index queries, deliveries, notifications.
 
-use store::{DocumentScope, NewPlugin, PutError, Store};
+use store::{DocumentScope, NewNotification, NewPlugin, PutError, Store};
 
 store::contract_tests!(
     documents_have_revisions_and_index_queries,
@@ -128,11 +128,14 @@ async fn notifications_are_counted_and_marked_read(store: &Store) {
     let sent = store
         .notify_users(
             &[user.id],
-            Some(org.id),
-            "p",
-            "Patch now",
-            "**Today**",
-            Some("/plugins/p/home"),
+            &NewNotification {
+                organisation_id: Some(org.id),
+                source: "p",
+                title: "Patch now",
+                body: "**Today**",
+                link: Some("/plugins/p/home"),
+                urgent: false,
+            },
             5,
         )
         .await
@@ -141,6 +144,44 @@ async fn notifications_are_counted_and_marked_read(store: &Store) {
     assert_eq!(store.unread_notifications(user.id).await.unwrap(), 1);
     let inbox = store.notifications_of(user.id, 10).await.unwrap();
     assert_eq!(inbox[0].title, "Patch now");
+    assert!(store.newest_urgent_unread(user.id).await.unwrap().is_none());
     assert_eq!(store.mark_notifications_read(user.id, 6).await.unwrap(), 1);
     assert_eq!(store.unread_notifications(user.id).await.unwrap(), 0);
+
+    // An urgent one is the banner until it is opened; opening marks it read and returns its link.
+    store
+        .notify_users(
+            &[user.id],
+            &NewNotification {
+                organisation_id: Some(org.id),
+                source: "p",
+                title: "Critical advisory",
+                body: "",
+                link: Some("/plugins/p/advisory?id=1"),
+                urgent: true,
+            },
+            7,
+        )
+        .await
+        .unwrap();
+    let banner = store
+        .newest_urgent_unread(user.id)
+        .await
+        .unwrap()
+        .expect("a banner");
+    assert_eq!(banner.title, "Critical advisory");
+    assert!(
+        store
+            .open_notification(user.id + 1, banner.id, 8)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let opened = store
+        .open_notification(user.id, banner.id, 8)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(opened.link.as_deref(), Some("/plugins/p/advisory?id=1"));
+    assert!(store.newest_urgent_unread(user.id).await.unwrap().is_none());
 }
