@@ -199,6 +199,10 @@ struct Setup<'a> {
     plugins_dir: Option<&'a Path>,
     /// Leeds' organisation admin Olu (`olu@leeds.example`).
     org_admin: bool,
+    /// Leeds' security lead Sam (`sam@leeds.example`).
+    security_lead: bool,
+    /// The national CERT's analyst Cat (`cat@cert.example`), who belongs to no organisation.
+    cert_analyst: bool,
 }
 
 fn learner_server(name: &str, setup: Setup<'_>) -> LearnerServer {
@@ -284,6 +288,38 @@ fn learner_server(name: &str, setup: Setup<'_>) -> LearnerServer {
             Some(LEARNER_PASSWORD),
         );
     }
+    if setup.security_lead {
+        cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                "sam@leeds.example",
+                "--name",
+                "Sam Lead",
+                "--org",
+                "leeds-trust",
+                "--role",
+                "security_lead",
+            ],
+            Some(LEARNER_PASSWORD),
+        );
+    }
+    if setup.cert_analyst {
+        cli(
+            &[
+                "user",
+                "create",
+                "--email",
+                "cat@cert.example",
+                "--name",
+                "Cat Analyst",
+                "--role",
+                "cert_analyst",
+            ],
+            Some(LEARNER_PASSWORD),
+        );
+    }
     if let Some(zip) = setup.package_zip {
         cli(
             &[
@@ -332,6 +368,8 @@ fn run_browser_script(script: &str, server: &LearnerServer) {
         .env("ARTIFACTS_DIR", root.join("target/e2e"))
         .env("LEARNER_EMAIL", "lena@leeds.example")
         .env("ORG_ADMIN_EMAIL", "olu@leeds.example")
+        .env("SECURITY_LEAD_EMAIL", "sam@leeds.example")
+        .env("CERT_ANALYST_EMAIL", "cat@cert.example")
         .current_dir(&root)
         .output()
         .expect("run node (Node.js must be installed)");
@@ -402,17 +440,7 @@ fn a_learner_fails_then_passes_a_cyber_basics_module() {
 /// and its JSON route, with axe-core on both pages.
 #[test]
 fn an_admin_turns_a_plugin_on_and_a_learner_uses_its_page() {
-    let built = std::env::var_os("RAMPART_TEST_PLUGINS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/plugins/wasm32-wasip2/release"));
-    let hello = built.join("hello.wasm");
-    assert!(
-        hello.is_file(),
-        "{} is missing; run `cargo xtask test` (or `cargo xtask build-plugins`), which builds it first",
-        hello.display()
-    );
-    let plugins_dir = tempfile::tempdir().unwrap();
-    std::fs::copy(&hello, plugins_dir.path().join("hello.wasm")).unwrap();
+    let plugins_dir = plugins_dir_with(&["hello"]);
     let server = learner_server(
         "plugins",
         Setup {
@@ -422,4 +450,44 @@ fn an_admin_turns_a_plugin_on_and_a_learner_uses_its_page() {
         },
     );
     run_browser_script("plugins.mjs", &server);
+}
+
+/// A folder for the server to install plugins from at start-up, holding the named built plugins
+/// (`<name>.wasm` from `RAMPART_TEST_PLUGINS`, or the default `build-plugins` output).
+fn plugins_dir_with(names: &[&str]) -> tempfile::TempDir {
+    let built = std::env::var_os("RAMPART_TEST_PLUGINS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/plugins/wasm32-wasip2/release"));
+    let plugins_dir = tempfile::tempdir().unwrap();
+    for name in names {
+        let wasm = built.join(format!("{name}.wasm"));
+        assert!(
+            wasm.is_file(),
+            "{} is missing; run `cargo xtask test` (or `cargo xtask build-plugins`), which builds it first",
+            wasm.display()
+        );
+        std::fs::copy(&wasm, plugins_dir.path().join(format!("{name}.wasm"))).unwrap();
+    }
+    plugins_dir
+}
+
+/// The bundled Broadcasts plugin, installed at start-up: Leeds' organisation admin turns it on with every
+/// capability it asks for; the national CERT's analyst writes, previews and publishes a critical
+/// advisory to acute trusts; Leeds' security lead finds it in the inbox, acknowledges it, is refused an
+/// incomplete response and then sends a complete one; the CERT sees Leeds as responded. axe-core on the
+/// CERT's form, the inbox and the advisory, and phone-width checks.
+#[test]
+fn a_security_lead_acknowledges_and_answers_an_advisory() {
+    let plugins_dir = plugins_dir_with(&["broadcasts"]);
+    let server = learner_server(
+        "broadcasts",
+        Setup {
+            plugins_dir: Some(plugins_dir.path()),
+            org_admin: true,
+            security_lead: true,
+            cert_analyst: true,
+            ..Setup::default()
+        },
+    );
+    run_browser_script("broadcasts.mjs", &server);
 }
