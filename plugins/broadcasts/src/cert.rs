@@ -123,7 +123,6 @@ pub fn send(broadcast: &Broadcast, now: i64) -> Result<(), String> {
 
 pub fn national_staff_note() -> Page {
     Page::new("Advisories")
-        .block(heading(1, "Advisories"))
         .block(text(
             "This is where organisations read advisories. National staff write and follow them on the CERT desk.",
         ))
@@ -166,17 +165,15 @@ pub fn desk(_ctx: &CallContext) -> Result<Page, String> {
     let now = clock::now();
     let advisories = all_advisories()?;
     let open_requests = storage::count(REQUESTS, Some(storage::index("state", "open")))?;
-    let mut page = Page::new("CERT desk")
-        .block(heading(1, "CERT desk"))
-        .block(links([
-            link("Write an advisory", "edit"),
-            link("Import a CSAF document", "import"),
-            link(
-                format!("Information requests ({open_requests} open)"),
-                "requests",
-            ),
-            link("Public feed (TLP:CLEAR)", "/p/broadcasts/public/feed.atom"),
-        ]));
+    let mut page = Page::new("CERT desk").block(links([
+        link("Write an advisory", "edit"),
+        link("Import a CSAF document", "import"),
+        link(
+            format!("Information requests ({open_requests} open)"),
+            "requests",
+        ),
+        link("Public feed (TLP:CLEAR)", "/p/broadcasts/public/feed.atom"),
+    ]));
     let live: Vec<&Broadcast> = advisories
         .iter()
         .filter(|b| b.advisory.status == Status::Published)
@@ -256,8 +253,7 @@ pub fn manage(_ctx: &CallContext, id: &str) -> Result<Page, String> {
     let a = &broadcast.advisory;
     let now = clock::now();
     let directory = directory_targets()?;
-    let mut page = Page::new(format!("{}: {}", a.id, a.title))
-        .block(heading(1, format!("{}: {}", a.id, a.title)));
+    let mut page = Page::new(format!("{}: {}", a.id, a.title));
     let mut facts = vec![
         ("Status", show::status_label(a.status).to_owned()),
         ("Targeting", broadcast.targeting.describe(&directory)),
@@ -373,7 +369,6 @@ fn dashboard(broadcast: &Broadcast, now: i64) -> Result<Block, String> {
 
 pub fn import_page() -> Page {
     Page::new("Import a CSAF document")
-        .block(heading(1, "Import a CSAF document"))
         .block(text(
             "Paste a vendor's CSAF 2.0 advisory (JSON). It becomes a draft with its own RAM number; check it, choose who gets it, then publish.",
         ))
@@ -462,7 +457,7 @@ pub fn close(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Strin
 
 pub fn requests() -> Result<Page, String> {
     let stored = storage::query_json::<InfoRequest>(&DocumentQuery::new(REQUESTS).limit(500))?;
-    let mut page = Page::new("Information requests").block(heading(1, "Information requests"));
+    let mut page = Page::new("Information requests");
     if stored.is_empty() {
         page.push(text("No organisation has asked for more information yet."));
         return Ok(page);

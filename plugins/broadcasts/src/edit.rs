@@ -57,7 +57,7 @@ pub fn page(_ctx: &CallContext, id: &str) -> Result<Page, String> {
     let published = existing
         .as_ref()
         .is_some_and(|b| b.advisory.status == Status::Published);
-    let mut page = Page::new(title.clone()).block(heading(1, title));
+    let mut page = Page::new(title);
     if published {
         page.push(notice(
             Tone::Info,

@@ -71,7 +71,7 @@ pub fn inbox(ctx: &CallContext) -> Result<Page, String> {
         .into_iter()
         .filter(|i| i.audience.includes(&ctx.roles))
         .collect();
-    let mut page = Page::new("Advisories").block(heading(1, "Advisories"));
+    let mut page = Page::new("Advisories");
     let waiting: Vec<&InboxItem> = items.iter().filter(|i| i.needs_acknowledgement()).collect();
     if !waiting.is_empty() {
         let list: Vec<String> = waiting
@@ -171,8 +171,7 @@ pub fn advisory(ctx: &CallContext, id: &str) -> Result<Page, String> {
         save(&item)?;
     }
     let a = &item.advisory;
-    let mut page = Page::new(format!("{}: {}", a.id, a.title))
-        .block(heading(1, format!("{}: {}", a.id, a.title)));
+    let mut page = Page::new(format!("{}: {}", a.id, a.title));
     if a.status == Status::Closed {
         page.push(notice(
             Tone::Info,
@@ -340,7 +339,7 @@ fn history(item: &InboxItem) -> Vec<TimelineEntry> {
 
 pub fn feeds(ctx: &CallContext) -> Result<Page, String> {
     let token = storage::get_json::<FeedToken>(SETTINGS, "feed")?;
-    let mut page = Page::new("Advisory feeds").block(heading(1, "Advisory feeds"));
+    let mut page = Page::new("Advisory feeds");
     match &token {
         Some(t) => page.push(summary([(
             "Your organisation's feed",

@@ -215,7 +215,8 @@ fn error_summary(ctx: &PageContext, forms: &[&Form]) -> Option<AnyView> {
         .collect_view();
     Some(
         view! {
-            <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
+            // `autofocus` moves focus to the summary as the page loads, with no script (as GOV.UK does).
+            <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus>
                 <h2 id="error-summary-title">"There is a problem"</h2>
                 <ul class="error-summary-list">{items}</ul>
             </div>
@@ -1486,7 +1487,7 @@ mod tests {
             ],
         };
         let html = render(form_page(Some(echo)), &[]);
-        assert!(html.contains(r#"<div role="alert" aria-labelledby="error-summary-title" tabindex="-1" class="error-summary">"#), "{html}");
+        assert!(html.contains(r#"<div role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus class="error-summary">"#), "{html}");
         assert!(
             html.contains(r##"<a href="#field-email">Enter a full email address</a>"##),
             "{html}"
