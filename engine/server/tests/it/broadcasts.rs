@@ -225,6 +225,16 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     for org in [leeds, ambulance, surgery] {
         turn_on(&admin, org).await;
     }
+    // Leeds' own tooling listens on a webhook.
+    store
+        .set_webhook(
+            leeds,
+            "https://soc.leeds.example/rampart",
+            "leeds-secret",
+            1,
+        )
+        .await
+        .unwrap();
     let mut cat = person(
         &mut admin,
         "Cat Analyst",
@@ -351,6 +361,28 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+
+    // Leeds' webhook and everyone's email are queued in the outbox; the surgery's are not.
+    let queued = store.due_outbox(i64::MAX, 100).await.unwrap();
+    let webhook = queued
+        .iter()
+        .find(|item| item.kind == "webhook" && item.organisation_id == Some(leeds))
+        .expect("a webhook for Leeds");
+    assert!(
+        webhook.message.contains("broadcasts.advisory")
+            && webhook.message.contains("RAM-2027-0001")
+    );
+    assert!(
+        queued
+            .iter()
+            .any(|item| item.kind == "email" && item.organisation_id == Some(ambulance))
+    );
+    assert!(
+        queued
+            .iter()
+            .all(|item| item.organisation_id != Some(surgery)),
+        "{queued:?}"
     );
 
     // Everyone at Leeds was told in the app, and the course was assigned to them as training.
@@ -563,6 +595,34 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
         queue.body.contains("Is 13.0 affected?") && queue.body.contains("Leeds Trust"),
         "{}",
         queue.body
+    );
+    let form = queue
+        .body
+        .split("form=answer%3A")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{}", queue.body))
+        .to_owned();
+    let answered = submit(
+        &mut cat,
+        "requests",
+        &format!("answer:{form}"),
+        &[("answer", "No: only 13.1 and 14.1.")],
+    )
+    .await;
+    assert!(
+        answered.body.contains("Answer sent to Leeds Trust"),
+        "{}",
+        answered.body
+    );
+    settle(&admin).await;
+    let timeline = sam
+        .get("/plugins/broadcasts/advisory?id=RAM-2027-0001")
+        .await;
+    assert!(
+        timeline.body.contains("The CERT answered") && timeline.body.contains("only 13.1 and 14.1"),
+        "{}",
+        timeline.body
     );
 
     // The CSAF export validates against the official schema and imports again as a new draft.
