@@ -95,16 +95,12 @@ impl HostState {
     /// The people of the calling organisation named by `to`; in the platform scope, the platform's own
     /// staff (people without an organisation: platform admins, CERT analysts).
     async fn recipients(&mut self, to: &Recipients) -> Result<Vec<store::User>, String> {
-        let organisation = self.scope.organisation_id;
-        let users = self
-            .services
-            .store
-            .list_users(organisation)
-            .await
-            .map_err(database_failed("listing recipients"))?;
-        let users = users
-            .into_iter()
-            .filter(|user| !user.disabled && user.organisation_id == organisation);
+        let users = match self.scope.organisation_id {
+            Some(organisation) => self.services.store.list_users(Some(organisation)).await,
+            None => self.services.store.list_platform_staff().await,
+        }
+        .map_err(database_failed("listing recipients"))?;
+        let users = users.into_iter().filter(|user| !user.disabled);
         Ok(match to {
             Recipients::Users(ids) => users.filter(|user| ids.contains(&user.id)).collect(),
             Recipients::Role(role) => users

@@ -69,8 +69,18 @@ macro_rules! user_select {
 }
 const USER_SELECT_BY_ID: &str = user_select!("WHERE u.id = $1");
 const USER_SELECT_BY_EMAIL: &str = user_select!("WHERE u.email = $1");
-const USER_SELECT_LIST: &str =
-    user_select!("WHERE $1 IS NULL OR u.organisation_id = $1 ORDER BY lower(u.display_name), u.id");
+// Three plain queries rather than one `$1 IS NULL OR organisation_id = $1`, which neither planner serves
+// from the `users_organisation` index: the broadcasts benchmark saw every delivery scan all users.
+const USERS_ALL: &str = user_select!("ORDER BY lower(u.display_name), u.id");
+const USERS_OF_ORGANISATION: &str =
+    user_select!("WHERE u.organisation_id = $1 ORDER BY lower(u.display_name), u.id");
+const USERS_WITHOUT_ORGANISATION: &str =
+    user_select!("WHERE u.organisation_id IS NULL ORDER BY lower(u.display_name), u.id");
+const ROLES_ALL: &str = "SELECT user_id, role FROM user_roles ORDER BY role";
+const ROLES_OF_ORGANISATION: &str = "SELECT r.user_id, r.role FROM user_roles r
+    JOIN users u ON u.id = r.user_id WHERE u.organisation_id = $1 ORDER BY r.role";
+const ROLES_WITHOUT_ORGANISATION: &str = "SELECT r.user_id, r.role FROM user_roles r
+    JOIN users u ON u.id = r.user_id WHERE u.organisation_id IS NULL ORDER BY r.role";
 
 /// The columns of an [`Attempt`].
 macro_rules! attempt_select {
@@ -302,17 +312,46 @@ impl Store {
     }
 
     /// Lists users, all of them or only those of one organisation, ordered by name.
+    /// Every user (`None`), or those of one organisation.
     pub async fn list_users(&self, organisation_id: Option<i64>) -> Result<Vec<User>> {
-        let mut users: Vec<User> = with_pool!(self, pool => sqlx::query_as(USER_SELECT_LIST)
-            .bind(organisation_id)
-            .fetch_all(pool)
-            .await?);
-        let roles: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT r.user_id, r.role FROM user_roles r JOIN users u ON u.id = r.user_id
-             WHERE $1 IS NULL OR u.organisation_id = $1 ORDER BY r.role")
-            .bind(organisation_id)
-            .fetch_all(pool)
-            .await?);
+        match organisation_id {
+            Some(id) => {
+                self.users_and_roles(USERS_OF_ORGANISATION, ROLES_OF_ORGANISATION, Some(id))
+                    .await
+            }
+            None => self.users_and_roles(USERS_ALL, ROLES_ALL, None).await,
+        }
+    }
+
+    /// The platform's own staff: users who belong to no organisation (platform admins, CERT analysts).
+    pub async fn list_platform_staff(&self) -> Result<Vec<User>> {
+        self.users_and_roles(USERS_WITHOUT_ORGANISATION, ROLES_WITHOUT_ORGANISATION, None)
+            .await
+    }
+
+    /// Users by `users_sql` with their roles by `roles_sql`; both take `$1 = organisation` when given.
+    async fn users_and_roles(
+        &self,
+        users_sql: &'static str,
+        roles_sql: &'static str,
+        organisation_id: Option<i64>,
+    ) -> Result<Vec<User>> {
+        let mut users: Vec<User> = with_pool!(self, pool => {
+            let query = sqlx::query_as(users_sql);
+            let query = match organisation_id {
+                Some(id) => query.bind(id),
+                None => query,
+            };
+            query.fetch_all(pool).await?
+        });
+        let roles: Vec<(i64, String)> = with_pool!(self, pool => {
+            let query = sqlx::query_as(roles_sql);
+            let query = match organisation_id {
+                Some(id) => query.bind(id),
+                None => query,
+            };
+            query.fetch_all(pool).await?
+        });
         let mut roles_by_user: std::collections::HashMap<i64, Vec<String>> =
             std::collections::HashMap::new();
         for (user_id, role) in roles {
@@ -568,20 +607,34 @@ impl Store {
     /// Packages with their newest version: all of them, or those of one organisation plus the shared
     /// (organisation-less) ones.
     pub async fn list_packages(&self, organisation_id: Option<i64>) -> Result<Vec<PackageSummary>> {
-        const SQL: &str = "SELECT p.id, p.organisation_id, o.name AS organisation_name, p.identifier, p.title,
-                           v.id AS version_id, v.version_no, v.standard, v.launch_path, v.n_files, v.total_bytes,
-                           v.created_at AS updated_at
-                           FROM packages p
-                           JOIN package_versions v ON v.package_id = p.id
-                           LEFT JOIN organisations o ON o.id = p.organisation_id
-                           WHERE v.version_no = (SELECT MAX(version_no) FROM package_versions WHERE package_id = p.id)
-                           AND ($1 IS NULL OR p.organisation_id = $1 OR p.organisation_id IS NULL)
-                           ORDER BY lower(p.title), p.id";
-        with_pool!(self, pool => sqlx::query_as(SQL)
-            .bind(organisation_id)
-            .fetch_all(pool)
-            .await
-            .map_err(StoreError::from))
+        // Two queries, not `$1 IS NULL OR …`, so one organisation's list uses the index.
+        macro_rules! packages_where {
+            ($filter:literal) => {
+                concat!(
+                    "SELECT p.id, p.organisation_id, o.name AS organisation_name, p.identifier, p.title,
+                     v.id AS version_id, v.version_no, v.standard, v.launch_path, v.n_files, v.total_bytes,
+                     v.created_at AS updated_at
+                     FROM packages p
+                     JOIN package_versions v ON v.package_id = p.id
+                     LEFT JOIN organisations o ON o.id = p.organisation_id
+                     WHERE v.version_no = (SELECT MAX(version_no) FROM package_versions WHERE package_id = p.id) ",
+                    $filter,
+                    " ORDER BY lower(p.title), p.id"
+                )
+            };
+        }
+        match organisation_id {
+            Some(id) => with_pool!(self, pool => sqlx::query_as(
+                packages_where!("AND (p.organisation_id = $1 OR p.organisation_id IS NULL)"))
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::from)),
+            None => with_pool!(self, pool => sqlx::query_as(packages_where!(""))
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::from)),
+        }
     }
 
     pub async fn package_file(&self, version_id: i64, path: &str) -> Result<PackageFile> {

@@ -187,7 +187,8 @@ pub struct Broadcast {
     pub audience: Audience,
     /// Resolved when first published; later revisions go to the same organisations.
     #[serde(default)]
-    pub targets: Vec<Target>,
+    /// Organisation ids (names live in the ledger), so the document stays small at national scale.
+    pub targets: Vec<i64>,
 }
 
 impl Broadcast {

@@ -48,14 +48,26 @@ pub fn all_advisories() -> Result<Vec<Broadcast>, String> {
     Ok(all)
 }
 
+/// Every organisation's entry for the advisory, read page by page.
 pub fn ledger(advisory: &str) -> Result<Vec<LedgerEntry>, String> {
-    let query = DocumentQuery::new(LEDGER)
-        .where_index("advisory", advisory)
-        .limit(500);
-    Ok(storage::query_json::<LedgerEntry>(&query)?
-        .into_iter()
-        .map(|s| s.value)
-        .collect())
+    const PAGE: u32 = 500;
+    let mut entries = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut query = DocumentQuery::new(LEDGER)
+            .where_index("advisory", advisory)
+            .limit(PAGE);
+        if let Some(key) = &after {
+            query = query.after(key.clone());
+        }
+        let page = storage::query_json::<LedgerEntry>(&query)?;
+        let full = page.len() == PAGE as usize;
+        after = page.last().map(|s| s.key.clone());
+        entries.extend(page.into_iter().map(|s| s.value));
+        if !full {
+            return Ok(entries);
+        }
+    }
 }
 
 fn save_ledger(entry: &LedgerEntry) -> Result<(), String> {
@@ -83,24 +95,36 @@ pub fn directory_targets() -> Result<Vec<Target>, String> {
         .collect())
 }
 
-/// Sends the advisory as it stands to every target, and opens a ledger entry for each new one.
-pub fn send(broadcast: &Broadcast, now: i64) -> Result<(), String> {
+/// Sends the advisory as it stands to every target, opening a ledger entry for each new one (and
+/// moving the deadline of the others if the severity changed it).
+pub fn send(broadcast: &Broadcast, now: i64, directory: &[Target]) -> Result<(), String> {
     let deadline = broadcast.deadline();
-    for target in &broadcast.targets {
-        let key = LedgerEntry::key(&broadcast.advisory.id, target.id);
-        let mut entry = storage::get_json::<LedgerEntry>(LEDGER, &key)?.unwrap_or(LedgerEntry {
-            advisory: broadcast.advisory.id.clone(),
-            organisation: target.clone(),
-            sent_at: now,
-            deadline,
-            report: ResponseReport {
-                advisory: broadcast.advisory.id.clone(),
-                ..ResponseReport::default()
-            },
-            escalated_at: None,
-        });
-        entry.deadline = deadline;
-        save_ledger(&entry)?;
+    for id in &broadcast.targets {
+        let key = LedgerEntry::key(&broadcast.advisory.id, *id);
+        match storage::get_json::<LedgerEntry>(LEDGER, &key)? {
+            Some(entry) if entry.deadline == deadline => {}
+            Some(mut entry) => {
+                entry.deadline = deadline;
+                save_ledger(&entry)?;
+            }
+            None => {
+                let Some(organisation) = directory.iter().find(|t| t.id == *id) else {
+                    log::warn(&format!("organisation {id} is no longer in the directory"));
+                    continue;
+                };
+                save_ledger(&LedgerEntry {
+                    advisory: broadcast.advisory.id.clone(),
+                    organisation: organisation.clone(),
+                    sent_at: now,
+                    deadline,
+                    report: ResponseReport {
+                        advisory: broadcast.advisory.id.clone(),
+                        ..ResponseReport::default()
+                    },
+                    escalated_at: None,
+                })?;
+            }
+        }
     }
     let delivery = Delivery {
         advisory: broadcast.advisory.clone(),
@@ -108,13 +132,12 @@ pub fn send(broadcast: &Broadcast, now: i64) -> Result<(), String> {
         deadline,
     };
     let payload = serde_json::to_string(&delivery).map_err(|e| e.to_string())?;
-    let ids: Vec<i64> = broadcast.targets.iter().map(|t| t.id).collect();
-    events::publish_to(&ids, topics::ADVISORY, &payload)?;
+    events::publish_to(&broadcast.targets, topics::ADVISORY, &payload)?;
     log::info(&format!(
         "{} revision {} sent to {} organisations",
         broadcast.advisory.id,
         broadcast.advisory.version(),
-        ids.len()
+        broadcast.targets.len()
     ));
     Ok(())
 }
@@ -301,7 +324,9 @@ pub fn manage(_ctx: &CallContext, id: &str) -> Result<Page, String> {
             }
         }
         Status::Published => {
-            page.push(dashboard(&broadcast, now)?);
+            for block in dashboard(&broadcast, now)? {
+                page.push(block);
+            }
             page.push(
                 Form::new(format!("close:{}", a.id), "Close advisory")
                     .title("Close")
@@ -318,7 +343,9 @@ pub fn manage(_ctx: &CallContext, id: &str) -> Result<Page, String> {
             }
         }
         Status::Closed => {
-            page.push(dashboard(&broadcast, now)?);
+            for block in dashboard(&broadcast, now)? {
+                page.push(block);
+            }
             for block in advisory_blocks(a) {
                 page.push(block);
             }
@@ -327,8 +354,33 @@ pub fn manage(_ctx: &CallContext, id: &str) -> Result<Page, String> {
     Ok(page)
 }
 
-fn dashboard(broadcast: &Broadcast, now: i64) -> Result<Block, String> {
+/// The advisory's responses at a glance (a chart, with its numbers in a table beside it) and in full.
+fn dashboard(broadcast: &Broadcast, now: i64) -> Result<Vec<Block>, String> {
     let entries = ledger(&broadcast.advisory.id)?;
+    let t = tally(&entries, now);
+    let chart = Chart::new(
+        ChartKind::Bar,
+        "Organisations by response",
+        [
+            "Responded",
+            "Acknowledged",
+            "Awaiting",
+            "Not received",
+            "Overdue",
+        ],
+    )
+    .series(
+        "Organisations",
+        [
+            t.responded,
+            t.acknowledged,
+            t.awaiting,
+            t.not_received,
+            t.overdue,
+        ]
+        .map(|n| n as f64),
+    )
+    .unit("organisations");
     let mut table = Table::new("organisations", "Organisations and their responses")
         .column("Organisation")
         .column("Type")
@@ -364,7 +416,7 @@ fn dashboard(broadcast: &Broadcast, now: i64) -> Result<Block, String> {
             cell(e.escalated_at.map(date_time).unwrap_or_default()),
         ]);
     }
-    Ok(table.into())
+    Ok(vec![chart.into(), table.into()])
 }
 
 pub fn import_page() -> Page {
@@ -428,9 +480,9 @@ pub fn publish(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Str
     {
         return Ok(FormOutcome::invalid("summary", error.to_string()));
     }
-    broadcast.targets = targets;
+    broadcast.targets = targets.iter().map(|t| t.id).collect();
     save(&broadcast)?;
-    send(&broadcast, now)?;
+    send(&broadcast, now, &targets)?;
     Ok(FormOutcome::done(format!(
         "{} published to {} organisations.",
         broadcast.advisory.id,
@@ -448,7 +500,7 @@ pub fn close(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Strin
         return Ok(FormOutcome::invalid("summary", error.to_string()));
     }
     save(&broadcast)?;
-    send(&broadcast, now)?;
+    send(&broadcast, now, &directory_targets()?)?;
     Ok(FormOutcome::done(format!(
         "{} closed.",
         broadcast.advisory.id

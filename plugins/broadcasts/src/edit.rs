@@ -278,14 +278,14 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
     if published {
         // Organisations newly matched by changed targeting get it too; nobody is dropped.
         for org in broadcast.targeting.resolve(&directory) {
-            if !broadcast.targets.iter().any(|t| t.id == org.id) {
-                broadcast.targets.push(org);
+            if !broadcast.targets.contains(&org.id) {
+                broadcast.targets.push(org.id);
             }
         }
     }
     save(&broadcast)?;
     let message = if published {
-        cert::send(&broadcast, now)?;
+        cert::send(&broadcast, now, &directory)?;
         format!(
             "{} revision {} sent to {} organisations.",
             broadcast.advisory.id,

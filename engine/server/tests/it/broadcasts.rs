@@ -486,7 +486,8 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     // The CERT's dashboard and its CSV show who did what.
     let manage = cat.get("/plugins/broadcasts/manage?id=RAM-2027-0001").await;
     assert!(
-        manage.body.contains("Organisations and their responses"),
+        manage.body.contains("Organisations and their responses")
+            && manage.body.contains("Organisations by response"),
         "{}",
         manage.body
     );

@@ -23,3 +23,6 @@ ALTER TABLE user_roles ADD CONSTRAINT user_roles_role_check
 
 -- Urgent notifications (`notify.alert`) also show as a banner on every page until read.
 ALTER TABLE notifications ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- One organisation's courses (training.assign looks them up on every advisory delivery).
+CREATE INDEX packages_organisation ON packages (organisation_id);

@@ -29,3 +29,6 @@ ALTER TABLE user_roles_new RENAME TO user_roles;
 
 -- Urgent notifications (`notify.alert`) also show as a banner on every page until read.
 ALTER TABLE notifications ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- One organisation's courses (training.assign looks them up on every advisory delivery).
+CREATE INDEX packages_organisation ON packages (organisation_id);
