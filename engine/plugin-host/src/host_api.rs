@@ -344,22 +344,24 @@ impl events::Host for HostState {
         self.require("events.cross-organisation")?;
         check_topic(&topic)?;
         check_payload(&payload)?;
-        let mut ids = Vec::with_capacity(organisations.len());
-        for organisation in organisations {
-            self.services
-                .store
-                .organisation(organisation)
-                .await
-                .map_err(|_| format!("there is no organisation {organisation}"))?;
-            let source = self.scope.plugin.clone();
-            ids.push(
-                self.services
-                    .publish(&topic, Some(organisation), &payload, &source)
-                    .await
-                    .map_err(|error| error.to_string())?,
-            );
+        // Every organisation is checked before anything is published: all of them, or none.
+        let known: std::collections::HashSet<i64> = self
+            .services
+            .store
+            .list_organisations()
+            .await
+            .map_err(database_failed("reading the directory"))?
+            .into_iter()
+            .map(|org| org.id)
+            .collect();
+        if let Some(unknown) = organisations.iter().find(|id| !known.contains(id)) {
+            return Err(format!("there is no organisation {unknown}"));
         }
-        Ok(ids)
+        let source = self.scope.plugin.clone();
+        self.services
+            .publish_to_each(&topic, &organisations, &payload, &source)
+            .await
+            .map_err(|error| error.to_string())
     }
 
     async fn publish_to_platform(&mut self, topic: String, payload: String) -> Result<i64, String> {

@@ -248,6 +248,55 @@ impl Services {
         self.store_event(&event, None).await
     }
 
+    /// Stores one event per organisation (`publish-to`), all in one transaction: a national advisory to
+    /// thousands of organisations costs a few queries, not a few per organisation.
+    pub async fn publish_to_each(
+        &self,
+        topic: &str,
+        organisations: &[i64],
+        payload: &str,
+        source: &str,
+    ) -> Result<Vec<i64>, PluginError> {
+        let mut candidates = Vec::new();
+        for (name, info) in self.subscribers_of(topic) {
+            let activations: HashMap<i64, store::Activation> = self
+                .store
+                .activations(&name)
+                .await?
+                .into_iter()
+                .map(|a| (a.scope_id, a))
+                .collect();
+            candidates.push((name, info, activations));
+        }
+        let batch: Vec<(store::NewEvent<'_>, Vec<String>)> = organisations
+            .iter()
+            .map(|organisation| {
+                let event = store::NewEvent {
+                    topic,
+                    organisation_id: Some(*organisation),
+                    payload,
+                    source,
+                    to_platform: false,
+                };
+                let receivers = candidates
+                    .iter()
+                    .filter(|(_, info, activations)| {
+                        activations
+                            .get(organisation)
+                            .is_some_and(|a| may_receive(a, info, topic))
+                    })
+                    .map(|(name, _, _)| name.clone())
+                    .collect();
+                (event, receivers)
+            })
+            .collect();
+        let ids = self.store.publish_events(&batch, self.clock.now()).await?;
+        if batch.iter().any(|(_, receivers)| !receivers.is_empty()) {
+            self.events_ready.notify_one();
+        }
+        Ok(ids)
+    }
+
     /// Stores the event with one delivery per plugin that subscribes to its topic and may receive it in
     /// `audience` (an organisation, or the platform scope).
     async fn store_event(
@@ -256,22 +305,8 @@ impl Services {
         audience: Option<i64>,
     ) -> Result<i64, PluginError> {
         let topic = event.topic;
-        let candidates: Vec<(String, PluginInfo)> = {
-            let registry = self.registry.read().expect("plugin registry lock");
-            registry
-                .values()
-                .filter(|plugin| {
-                    plugin
-                        .info
-                        .subscriptions
-                        .iter()
-                        .any(|pattern| topic_matches(pattern, topic))
-                })
-                .map(|plugin| (plugin.info.name.clone(), plugin.info.clone()))
-                .collect()
-        };
         let mut subscribers = Vec::new();
-        for (name, info) in candidates {
+        for (name, info) in self.subscribers_of(topic) {
             let Some(organisation) = audience else {
                 subscribers.push(name);
                 continue;
@@ -279,10 +314,7 @@ impl Services {
             let Some(activation) = self.store.activation(&name, organisation).await? else {
                 continue;
             };
-            let granted = activation.granted();
-            let may_see_engine = granted.iter().any(|c| c == "events.engine")
-                && info.capabilities.iter().any(|c| c == "events.engine");
-            if activation.active && (!host_api::is_engine_topic(topic) || may_see_engine) {
+            if may_receive(&activation, &info, topic) {
                 subscribers.push(name);
             }
         }
@@ -295,6 +327,30 @@ impl Services {
         }
         Ok(id)
     }
+
+    /// The loaded plugins subscribed to `topic`.
+    fn subscribers_of(&self, topic: &str) -> Vec<(String, PluginInfo)> {
+        let registry = self.registry.read().expect("plugin registry lock");
+        registry
+            .values()
+            .filter(|plugin| {
+                plugin
+                    .info
+                    .subscriptions
+                    .iter()
+                    .any(|pattern| topic_matches(pattern, topic))
+            })
+            .map(|plugin| (plugin.info.name.clone(), plugin.info.clone()))
+            .collect()
+    }
+}
+
+/// Whether a plugin turned on in an organisation gets the topic there: engine topics only with
+/// `events.engine` declared and granted.
+fn may_receive(activation: &store::Activation, info: &PluginInfo, topic: &str) -> bool {
+    let may_see_engine = activation.granted().iter().any(|c| c == "events.engine")
+        && info.capabilities.iter().any(|c| c == "events.engine");
+    activation.active && (!host_api::is_engine_topic(topic) || may_see_engine)
 }
 
 /// `course.*` matches `course.completed`; anything else must match exactly.

@@ -527,30 +527,47 @@ impl Store {
         subscribers: &[String],
         now: i64,
     ) -> Result<i64> {
+        let ids = self
+            .publish_events(&[(*event, subscribers.to_vec())], now)
+            .await?;
+        Ok(ids[0])
+    }
+
+    /// Stores events, each with one pending delivery per plugin listed beside it, in one transaction:
+    /// all of them or none. Returns their ids in order.
+    pub async fn publish_events(
+        &self,
+        batch: &[(NewEvent<'_>, Vec<String>)],
+        now: i64,
+    ) -> Result<Vec<i64>> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO events (topic, organisation_id, payload, source, published_at, to_platform)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                .bind(event.topic)
-                .bind(event.organisation_id)
-                .bind(event.payload)
-                .bind(event.source)
-                .bind(now)
-                .bind(event.to_platform)
-                .fetch_one(&mut *tx)
-                .await?;
-            for plugin in subscribers {
-                sqlx::query(
-                    "INSERT INTO event_deliveries (event_id, plugin, next_attempt_at) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(plugin)
+            let mut ids = Vec::with_capacity(batch.len());
+            for (event, subscribers) in batch {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO events (topic, organisation_id, payload, source, published_at, to_platform)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                    .bind(event.topic)
+                    .bind(event.organisation_id)
+                    .bind(event.payload)
+                    .bind(event.source)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .bind(event.to_platform)
+                    .fetch_one(&mut *tx)
                     .await?;
+                for plugin in subscribers {
+                    sqlx::query(
+                        "INSERT INTO event_deliveries (event_id, plugin, next_attempt_at) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(plugin)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                ids.push(id);
             }
             tx.commit().await?;
-            Ok(id)
+            Ok(ids)
         })
     }
 
