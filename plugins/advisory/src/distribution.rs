@@ -180,6 +180,10 @@ pub fn kind_label(kind: &str) -> &str {
 /// An advisory with its distribution, as the CERT keeps it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Broadcast {
+    /// The stored document's revision when it was read (0: not stored yet); writes check it, so two
+    /// changes made at once cannot silently overwrite each other. Not part of the JSON.
+    #[serde(skip)]
+    pub revision: u64,
     pub advisory: Advisory,
     #[serde(default)]
     pub targeting: Targeting,
@@ -250,6 +254,10 @@ pub struct ResponseReport {
 /// The CERT's view of one organisation's response to one advisory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {
+    /// The stored document's revision when it was read (0: not stored yet); writes check it, so two
+    /// changes made at once cannot silently overwrite each other. Not part of the JSON.
+    #[serde(skip)]
+    pub revision: u64,
     pub advisory: String,
     pub organisation: Target,
     pub sent_at: i64,
@@ -325,6 +333,10 @@ pub struct Delivery {
 /// An advisory in an organisation's inbox.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InboxItem {
+    /// The stored document's revision when it was read (0: not stored yet); writes check it, so two
+    /// changes made at once cannot silently overwrite each other. Not part of the JSON.
+    #[serde(skip)]
+    pub revision: u64,
     pub advisory: Advisory,
     pub audience: Audience,
     pub received_at: i64,

@@ -6,23 +6,29 @@ use advisory::{Advisory, Status};
 use rampart_plugin_sdk::prelude::*;
 
 use crate::show::{self, advisory_blocks, date_time, severity_tone};
-use crate::topics;
+use crate::{put_checked, topics, with_revision};
 use advisory::distribution::*;
 
 // ----- storage -----
 
-pub fn load(id: &str) -> Result<Broadcast, String> {
-    storage::get_json::<Broadcast>(ADVISORIES, id)?
-        .ok_or_else(|| format!("there is no advisory {id}"))
+pub fn find(id: &str) -> Result<Option<Broadcast>, String> {
+    Ok(storage::get_stored::<Broadcast>(ADVISORIES, id)?
+        .map(|s| with_revision(s, |b, r| b.revision = r)))
 }
 
-pub fn save(broadcast: &Broadcast) -> Result<(), String> {
+pub fn load(id: &str) -> Result<Broadcast, String> {
+    find(id)?.ok_or_else(|| format!("there is no advisory {id}"))
+}
+
+/// Saves the advisory unless another analyst changed it since it was read.
+pub fn save(broadcast: &mut Broadcast) -> Result<(), String> {
     let status = advisory::form::name_of(&broadcast.advisory.status);
-    storage::put_json(
+    broadcast.revision = put_checked(
         ADVISORIES,
         &broadcast.advisory.id,
         broadcast,
         &[storage::index("status", status)],
+        broadcast.revision,
     )?;
     Ok(())
 }
@@ -38,7 +44,10 @@ pub fn all_advisories() -> Result<Vec<Broadcast>, String> {
         let page = storage::query_json::<Broadcast>(&query)?;
         let done = page.len() < 200;
         after = page.last().map(|s| s.key.clone());
-        all.extend(page.into_iter().map(|s| s.value));
+        all.extend(
+            page.into_iter()
+                .map(|s| with_revision(s, |b: &mut Broadcast, r| b.revision = r)),
+        );
         if done {
             break;
         }
@@ -63,15 +72,24 @@ pub fn ledger(advisory: &str) -> Result<Vec<LedgerEntry>, String> {
         let page = storage::query_json::<LedgerEntry>(&query)?;
         let full = page.len() == PAGE as usize;
         after = page.last().map(|s| s.key.clone());
-        entries.extend(page.into_iter().map(|s| s.value));
+        entries.extend(
+            page.into_iter()
+                .map(|s| with_revision(s, |e: &mut LedgerEntry, r| e.revision = r)),
+        );
         if !full {
             return Ok(entries);
         }
     }
 }
 
-fn save_ledger(entry: &LedgerEntry) -> Result<(), String> {
-    storage::put_json(
+fn find_ledger(key: &str) -> Result<Option<LedgerEntry>, String> {
+    Ok(storage::get_stored::<LedgerEntry>(LEDGER, key)?
+        .map(|s| with_revision(s, |e, r| e.revision = r)))
+}
+
+/// Saves the entry unless it changed since it was read (a report and the escalation tick at once).
+fn save_ledger(entry: &mut LedgerEntry) -> Result<(), String> {
+    entry.revision = put_checked(
         LEDGER,
         &LedgerEntry::key(&entry.advisory, entry.organisation.id),
         entry,
@@ -79,6 +97,7 @@ fn save_ledger(entry: &LedgerEntry) -> Result<(), String> {
             storage::index("advisory", entry.advisory.clone()),
             storage::index("organisation", entry.organisation.id.to_string()),
         ],
+        entry.revision,
     )?;
     Ok(())
 }
@@ -101,18 +120,19 @@ pub fn send(broadcast: &Broadcast, now: i64, directory: &[Target]) -> Result<(),
     let deadline = broadcast.deadline();
     for id in &broadcast.targets {
         let key = LedgerEntry::key(&broadcast.advisory.id, *id);
-        match storage::get_json::<LedgerEntry>(LEDGER, &key)? {
+        match find_ledger(&key)? {
             Some(entry) if entry.deadline == deadline => {}
             Some(mut entry) => {
                 entry.deadline = deadline;
-                save_ledger(&entry)?;
+                save_ledger(&mut entry)?;
             }
             None => {
                 let Some(organisation) = directory.iter().find(|t| t.id == *id) else {
                     log::warn(&format!("organisation {id} is no longer in the directory"));
                     continue;
                 };
-                save_ledger(&LedgerEntry {
+                save_ledger(&mut LedgerEntry {
+                    revision: 0,
                     advisory: broadcast.advisory.id.clone(),
                     organisation: organisation.clone(),
                     sent_at: now,
@@ -442,13 +462,14 @@ pub fn import(json: &[u8], now: i64) -> Result<Result<Broadcast, String>, String
     imported.id = crate::edit::next_id(now)?;
     imported.created_at = now;
     imported.updated_at = now;
-    let broadcast = Broadcast {
+    let mut broadcast = Broadcast {
+        revision: 0,
         advisory: imported,
         targeting: Targeting::All,
         audience: Audience::SecurityLeads,
         targets: Vec::new(),
     };
-    save(&broadcast)?;
+    save(&mut broadcast)?;
     Ok(Ok(broadcast))
 }
 
@@ -481,7 +502,7 @@ pub fn publish(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Str
         return Ok(FormOutcome::invalid("summary", error.to_string()));
     }
     broadcast.targets = targets.iter().map(|t| t.id).collect();
-    save(&broadcast)?;
+    save(&mut broadcast)?;
     send(&broadcast, now, &targets)?;
     Ok(FormOutcome::done(format!(
         "{} published to {} organisations.",
@@ -499,7 +520,7 @@ pub fn close(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Strin
     {
         return Ok(FormOutcome::invalid("summary", error.to_string()));
     }
-    save(&broadcast)?;
+    save(&mut broadcast)?;
     send(&broadcast, now, &directory_targets()?)?;
     Ok(FormOutcome::done(format!(
         "{} closed.",
@@ -609,7 +630,8 @@ pub fn handle_event(event: &Event) -> Result<(), String> {
 
 fn record_report(from: i64, report: ResponseReport) -> Result<(), String> {
     let key = LedgerEntry::key(&report.advisory, from);
-    let Some(mut entry) = storage::get_json::<LedgerEntry>(LEDGER, &key)? else {
+    // A conflict with the escalation tick fails this delivery, which is retried with the fresh entry.
+    let Some(mut entry) = find_ledger(&key)? else {
         log::warn(&format!(
             "organisation {from} reported on {}, which was not sent to it",
             report.advisory
@@ -619,7 +641,7 @@ fn record_report(from: i64, report: ResponseReport) -> Result<(), String> {
     // At-least-once and unordered delivery: only a newer state replaces what is known.
     if report.changed_at >= entry.report.changed_at {
         entry.report = report;
-        save_ledger(&entry)?;
+        save_ledger(&mut entry)?;
     }
     Ok(())
 }
@@ -680,8 +702,10 @@ pub fn escalate_overdue(now: i64) -> Result<(), String> {
         for mut entry in ledger(&broadcast.advisory.id)? {
             if entry.overdue(now) && entry.escalated_at.is_none() {
                 entry.escalated_at = Some(now);
-                save_ledger(&entry)?;
-                late.push(entry.organisation.name);
+                // Changed meanwhile (a report just arrived): the next tick looks again.
+                if crate::saved_unless_changed(save_ledger(&mut entry))? {
+                    late.push(entry.organisation.name);
+                }
             }
         }
         if !late.is_empty() {

@@ -252,6 +252,7 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
         let advisory = Advisory::new_draft(advisory::csaf::IMPORTED_ID, draft.title.clone(), now);
         (
             Broadcast {
+                revision: 0,
                 advisory,
                 targeting: Targeting::All,
                 audience,
@@ -283,7 +284,7 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
             }
         }
     }
-    save(&broadcast)?;
+    save(&mut broadcast)?;
     let message = if published {
         cert::send(&broadcast, now, &directory)?;
         format!(

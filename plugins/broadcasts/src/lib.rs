@@ -179,6 +179,42 @@ impl Broadcasts {
     }
 }
 
+/// What a write says when someone else changed the same document since it was read.
+pub const CHANGED_MEANWHILE: &str = "someone else changed this at the same moment; nothing was saved — reload the page and try again";
+
+/// Writes `value` only if the stored revision is still `expected` (0: it must not exist yet); returns
+/// the new revision, or [`CHANGED_MEANWHILE`].
+fn put_checked<T: serde::Serialize>(
+    collection: &str,
+    key: &str,
+    value: &T,
+    indexes: &[IndexEntry],
+    expected: u64,
+) -> Result<u64, String> {
+    match storage::put_json_if(collection, key, value, indexes, expected) {
+        Ok(revision) => Ok(revision),
+        Err(StorageError::Conflict(_)) => Err(CHANGED_MEANWHILE.into()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `Ok(true)` when the write happened, `Ok(false)` when the document changed meanwhile (a tick then
+/// leaves it for next time), the error otherwise.
+fn saved_unless_changed(result: Result<(), String>) -> Result<bool, String> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(error) if error == CHANGED_MEANWHILE => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// A stored document with its revision kept in the value, for [`put_checked`].
+fn with_revision<T>(stored: storage::Stored<T>, set: impl FnOnce(&mut T, u64)) -> T {
+    let mut value = stored.value;
+    set(&mut value, stored.revision);
+    value
+}
+
 /// The CERT's side: calls without an organisation.
 fn is_platform(ctx: &CallContext) -> bool {
     ctx.organisation_id.is_none()

@@ -7,7 +7,7 @@ use rampart_plugin_sdk::prelude::*;
 use serde::Serialize;
 
 use crate::show::{advisory_blocks, date_time, severity_tone};
-use crate::{person_name, topics};
+use crate::{person_name, put_checked, topics, with_revision};
 use advisory::distribution::*;
 
 const RESPONDERS: [&str; 2] = ["security_lead", "org_admin"];
@@ -16,9 +16,13 @@ fn is_responder(ctx: &CallContext) -> bool {
     ctx.roles.iter().any(|r| RESPONDERS.contains(&r.as_str()))
 }
 
+fn find(id: &str) -> Result<Option<InboxItem>, String> {
+    Ok(storage::get_stored::<InboxItem>(INBOX, id)?
+        .map(|s| with_revision(s, |i, r| i.revision = r)))
+}
+
 fn load(id: &str) -> Result<InboxItem, String> {
-    storage::get_json::<InboxItem>(INBOX, id)?
-        .ok_or_else(|| format!("your organisation has not received an advisory {id}"))
+    find(id)?.ok_or_else(|| format!("your organisation has not received an advisory {id}"))
 }
 
 /// Loads an item the caller may see: in the audience, or a responder.
@@ -43,12 +47,14 @@ fn save_and_report(item: &mut InboxItem, now: i64) -> Result<(), String> {
     Ok(())
 }
 
-fn save(item: &InboxItem) -> Result<(), String> {
-    storage::put_json(
+/// Saves the item unless it changed since it was read (a new revision arriving while someone responds).
+fn save(item: &mut InboxItem) -> Result<(), String> {
+    item.revision = put_checked(
         INBOX,
         &item.advisory.id,
         item,
         &[storage::index("state", item.state_index())],
+        item.revision,
     )?;
     Ok(())
 }
@@ -57,7 +63,7 @@ fn inbox_items() -> Result<Vec<InboxItem>, String> {
     let mut items: Vec<InboxItem> =
         storage::query_json::<InboxItem>(&DocumentQuery::new(INBOX).limit(500))?
             .into_iter()
-            .map(|s| s.value)
+            .map(|s| with_revision(s, |i, r| i.revision = r))
             .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.received_at));
     Ok(items)
@@ -168,7 +174,14 @@ pub fn advisory(ctx: &CallContext, id: &str) -> Result<Page, String> {
         && !item.read_by.contains(&me)
     {
         item.read_by.push(me);
-        save(&item)?;
+        // A read marker is not worth failing the page for: if the item changed meanwhile, show the
+        // newest and mark it next time.
+        if let Err(error) = save(&mut item) {
+            if error != crate::CHANGED_MEANWHILE {
+                return Err(error);
+            }
+            item = load(id)?;
+        }
     }
     let a = &item.advisory;
     let mut page = Page::new(format!("{}: {}", a.id, a.title));
@@ -390,7 +403,7 @@ fn only_responders(ctx: &CallContext) -> Result<(), String> {
 /// Loads an open item for a responder, or says why it cannot be changed.
 fn open_item(ctx: &CallContext, id: &str) -> Result<Result<InboxItem, FormOutcome>, String> {
     only_responders(ctx)?;
-    let Some(item) = storage::get_json::<InboxItem>(INBOX, id)? else {
+    let Some(item) = find(id)? else {
         return Ok(Err(not_found(id)));
     };
     if item.advisory.status == Status::Closed || item.completed.is_some() {
@@ -519,7 +532,7 @@ pub fn ask(
     fields: &[(String, String)],
 ) -> Result<FormOutcome, String> {
     only_responders(ctx)?;
-    let Some(mut item) = storage::get_json::<InboxItem>(INBOX, id)? else {
+    let Some(mut item) = find(id)? else {
         return Ok(not_found(id));
     };
     let now = clock::now();
@@ -539,7 +552,7 @@ pub fn ask(
         answer: None,
         answered_at: None,
     });
-    save(&item)?;
+    save(&mut item)?;
     let payload = serde_json::to_string(&question).map_err(|e| e.to_string())?;
     events::publish_to_platform(topics::QUESTION, &payload)?;
     Ok(FormOutcome::done(
@@ -587,7 +600,7 @@ struct WebhookAdvisory<'a> {
 fn receive(ctx: &CallContext, delivery: Delivery) -> Result<(), String> {
     let now = clock::now();
     let id = delivery.advisory.id.clone();
-    let existing = storage::get_json::<InboxItem>(INBOX, &id)?;
+    let existing = find(&id)?;
     let first = existing.is_none();
     let mut item = match existing {
         Some(mut item) => {
@@ -609,6 +622,7 @@ fn receive(ctx: &CallContext, delivery: Delivery) -> Result<(), String> {
             item
         }
         None => InboxItem {
+            revision: 0,
             advisory: delivery.advisory,
             audience: delivery.audience,
             received_at: now,
@@ -745,7 +759,7 @@ fn assign_training(item: &InboxItem, now: i64) {
 }
 
 fn take_answer(answer: Answer) -> Result<(), String> {
-    let Some(mut item) = storage::get_json::<InboxItem>(INBOX, &answer.advisory)? else {
+    let Some(mut item) = find(&answer.advisory)? else {
         return Ok(());
     };
     let Some(question) = item
@@ -757,7 +771,7 @@ fn take_answer(answer: Answer) -> Result<(), String> {
     };
     question.answer = Some(answer.answer.clone());
     question.answered_at = Some(answer.answered_at);
-    save(&item)?;
+    save(&mut item)?;
     let to = Recipients::Users(
         RESPONDERS
             .iter()
@@ -787,7 +801,7 @@ pub fn remind(now: i64) -> Result<(), String> {
             .limit(500),
     )?;
     for stored in open {
-        let mut item = stored.value;
+        let mut item = with_revision(stored, |i, r| i.revision = r);
         let Some(deadline) = item.deadline.filter(|_| item.needs_acknowledgement()) else {
             continue;
         };
@@ -795,7 +809,9 @@ pub fn remind(now: i64) -> Result<(), String> {
         let a = item.advisory.clone();
         if now > deadline && item.overdue_notified_at.is_none() {
             item.overdue_notified_at = Some(now);
-            save(&item)?;
+            if !crate::saved_unless_changed(save(&mut item))? {
+                continue;
+            }
             let title = format!("Overdue: {} was not acknowledged within 48 hours", a.id);
             let body = format!(
                 "It was due by {}. The national CERT has been told. Acknowledge it now.",
@@ -813,7 +829,9 @@ pub fn remind(now: i64) -> Result<(), String> {
             && item.reminded_at.is_none()
         {
             item.reminded_at = Some(now);
-            save(&item)?;
+            if !crate::saved_unless_changed(save(&mut item))? {
+                continue;
+            }
             let title = format!("Reminder: acknowledge {} by {}", a.id, date_time(deadline));
             let body = format!("{}: {}\n\n{}", a.id, a.title, a.summary);
             let _ = notify::in_app(
