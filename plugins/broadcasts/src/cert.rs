@@ -114,38 +114,11 @@ pub fn directory_targets() -> Result<Vec<Target>, String> {
         .collect())
 }
 
-/// Sends the advisory as it stands to every target, opening a ledger entry for each new one (and
-/// moving the deadline of the others if the severity changed it).
-pub fn send(broadcast: &Broadcast, now: i64, directory: &[Target]) -> Result<(), String> {
+/// Sends the advisory as it stands to every target. Ledger entries are written when an organisation
+/// first reports back (or misses its deadline), so publishing to thousands of organisations is one
+/// batch of events, not thousands of writes inside one plugin call.
+pub fn send(broadcast: &Broadcast) -> Result<(), String> {
     let deadline = broadcast.deadline();
-    for id in &broadcast.targets {
-        let key = LedgerEntry::key(&broadcast.advisory.id, *id);
-        match find_ledger(&key)? {
-            Some(entry) if entry.deadline == deadline => {}
-            Some(mut entry) => {
-                entry.deadline = deadline;
-                save_ledger(&mut entry)?;
-            }
-            None => {
-                let Some(organisation) = directory.iter().find(|t| t.id == *id) else {
-                    log::warn(&format!("organisation {id} is no longer in the directory"));
-                    continue;
-                };
-                save_ledger(&mut LedgerEntry {
-                    revision: 0,
-                    advisory: broadcast.advisory.id.clone(),
-                    organisation: organisation.clone(),
-                    sent_at: now,
-                    deadline,
-                    report: ResponseReport {
-                        advisory: broadcast.advisory.id.clone(),
-                        ..ResponseReport::default()
-                    },
-                    escalated_at: None,
-                })?;
-            }
-        }
-    }
     let delivery = Delivery {
         advisory: broadcast.advisory.clone(),
         audience: broadcast.audience,
@@ -207,6 +180,7 @@ fn tally(entries: &[LedgerEntry], now: i64) -> Tally {
 pub fn desk(_ctx: &CallContext) -> Result<Page, String> {
     let now = clock::now();
     let advisories = all_advisories()?;
+    let directory = directory_targets()?;
     let open_requests = storage::count(REQUESTS, Some(storage::index("state", "open")))?;
     let mut page = Page::new("CERT desk").block(links([
         link("Write an advisory", "edit"),
@@ -225,7 +199,7 @@ pub fn desk(_ctx: &CallContext) -> Result<Page, String> {
     let mut rows = Vec::new();
     let mut chart_data = Vec::new();
     for b in &advisories {
-        let entries = ledger(&b.advisory.id)?;
+        let entries = responses(b, &directory)?;
         let t = tally(&entries, now);
         if live.iter().any(|l| l.advisory.id == b.advisory.id) {
             chart_data.push((
@@ -376,7 +350,7 @@ pub fn manage(_ctx: &CallContext, id: &str) -> Result<Page, String> {
 
 /// The advisory's responses at a glance (a chart, with its numbers in a table beside it) and in full.
 fn dashboard(broadcast: &Broadcast, now: i64) -> Result<Vec<Block>, String> {
-    let entries = ledger(&broadcast.advisory.id)?;
+    let entries = responses(broadcast, &directory_targets()?)?;
     let t = tally(&entries, now);
     let chart = Chart::new(
         ChartKind::Bar,
@@ -503,7 +477,7 @@ pub fn publish(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Str
     }
     broadcast.targets = targets.iter().map(|t| t.id).collect();
     save(&mut broadcast)?;
-    send(&broadcast, now, &targets)?;
+    send(&broadcast)?;
     Ok(FormOutcome::done(format!(
         "{} published to {} organisations.",
         broadcast.advisory.id,
@@ -521,7 +495,7 @@ pub fn close(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Strin
         return Ok(FormOutcome::invalid("summary", error.to_string()));
     }
     save(&mut broadcast)?;
-    send(&broadcast, now, &directory_targets()?)?;
+    send(&broadcast)?;
     Ok(FormOutcome::done(format!(
         "{} closed.",
         broadcast.advisory.id
@@ -628,10 +602,83 @@ pub fn handle_event(event: &Event) -> Result<(), String> {
     }
 }
 
+/// A target's entry as the CERT knows it: stored, or (before the organisation first reported) a new
+/// one in state "sent". `None` when the advisory was not sent to that organisation.
+fn entry_for(
+    broadcast: &Broadcast,
+    organisation: i64,
+    directory: &mut Option<Vec<Target>>,
+) -> Result<Option<LedgerEntry>, String> {
+    if !broadcast.targets.contains(&organisation) {
+        return Ok(None);
+    }
+    let key = LedgerEntry::key(&broadcast.advisory.id, organisation);
+    if let Some(mut entry) = find_ledger(&key)? {
+        entry.deadline = broadcast.deadline();
+        return Ok(Some(entry));
+    }
+    if directory.is_none() {
+        *directory = Some(directory_targets()?);
+    }
+    let known = directory.as_deref().unwrap_or_default();
+    Ok(Some(new_entry(broadcast, organisation, known)))
+}
+
+/// The entry of a target that has not reported yet.
+fn new_entry(broadcast: &Broadcast, organisation: i64, directory: &[Target]) -> LedgerEntry {
+    let target = directory
+        .iter()
+        .find(|t| t.id == organisation)
+        .cloned()
+        .unwrap_or_else(|| Target {
+            id: organisation,
+            name: format!("Organisation #{organisation} (no longer in the directory)"),
+            kind: "other".into(),
+            region: None,
+        });
+    LedgerEntry {
+        revision: 0,
+        advisory: broadcast.advisory.id.clone(),
+        organisation: target,
+        sent_at: broadcast.advisory.published_at.unwrap_or_default(),
+        deadline: broadcast.deadline(),
+        report: ResponseReport {
+            advisory: broadcast.advisory.id.clone(),
+            ..ResponseReport::default()
+        },
+        escalated_at: None,
+    }
+}
+
+/// Every target's entry: the stored ones, and new ones for those that have not reported yet.
+pub fn responses(broadcast: &Broadcast, directory: &[Target]) -> Result<Vec<LedgerEntry>, String> {
+    let mut stored: std::collections::HashMap<i64, LedgerEntry> = ledger(&broadcast.advisory.id)?
+        .into_iter()
+        .map(|e| (e.organisation.id, e))
+        .collect();
+    Ok(broadcast
+        .targets
+        .iter()
+        .map(|id| match stored.remove(id) {
+            Some(mut entry) => {
+                entry.deadline = broadcast.deadline();
+                entry
+            }
+            None => new_entry(broadcast, *id, directory),
+        })
+        .collect())
+}
+
 fn record_report(from: i64, report: ResponseReport) -> Result<(), String> {
-    let key = LedgerEntry::key(&report.advisory, from);
+    let Some(broadcast) = find(&report.advisory)? else {
+        log::warn(&format!(
+            "organisation {from} reported on unknown advisory {}",
+            report.advisory
+        ));
+        return Ok(());
+    };
     // A conflict with the escalation tick fails this delivery, which is retried with the fresh entry.
-    let Some(mut entry) = find_ledger(&key)? else {
+    let Some(mut entry) = entry_for(&broadcast, from, &mut None)? else {
         log::warn(&format!(
             "organisation {from} reported on {}, which was not sent to it",
             report.advisory
@@ -648,15 +695,18 @@ fn record_report(from: i64, report: ResponseReport) -> Result<(), String> {
 
 fn queue_question(from: i64, question: Question) -> Result<(), String> {
     let key = format!("{:016}-{from}", question.asked_at);
-    let organisation_name =
-        storage::get_json::<LedgerEntry>(LEDGER, &LedgerEntry::key(&question.advisory, from))?
-            .map(|e| e.organisation.name)
-            .ok_or_else(|| {
-                format!(
-                    "organisation {from} asked about {}, which was not sent to it",
-                    question.advisory
-                )
-            })?;
+    let sent = match find(&question.advisory)? {
+        Some(broadcast) => entry_for(&broadcast, from, &mut None)?,
+        None => None,
+    };
+    let Some(entry) = sent else {
+        log::warn(&format!(
+            "organisation {from} asked about {}, which was not sent to it",
+            question.advisory
+        ));
+        return Ok(());
+    };
+    let organisation_name = entry.organisation.name;
     let request = InfoRequest {
         advisory: question.advisory.clone(),
         organisation: from,
@@ -698,8 +748,9 @@ pub fn escalate_overdue(now: i64) -> Result<(), String> {
         if broadcast.deadline().is_none_or(|d| now <= d) {
             continue;
         }
+        let directory = directory_targets()?;
         let mut late = Vec::new();
-        for mut entry in ledger(&broadcast.advisory.id)? {
+        for mut entry in responses(&broadcast, &directory)? {
             if entry.overdue(now) && entry.escalated_at.is_none() {
                 entry.escalated_at = Some(now);
                 // Changed meanwhile (a report just arrived): the next tick looks again.

@@ -286,7 +286,7 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
     }
     save(&mut broadcast)?;
     let message = if published {
-        cert::send(&broadcast, now, &directory)?;
+        cert::send(&broadcast)?;
         format!(
             "{} revision {} sent to {} organisations.",
             broadcast.advisory.id,

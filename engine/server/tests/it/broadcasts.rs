@@ -225,6 +225,8 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     for org in [leeds, ambulance, surgery] {
         turn_on(&admin, org).await;
     }
+    // An acute trust that never turned Broadcasts on: targeted, but it cannot receive.
+    organisation(store, "Quiet Valley Hospitals", "acute_trust", "South West").await;
     // Leeds' own tooling listens on a webhook.
     store
         .set_webhook(
@@ -310,7 +312,7 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
         saved.body
     );
     assert!(
-        saved.body.contains("Publish to 2 organisations"),
+        saved.body.contains("Publish to 3 organisations"),
         "{}",
         saved.body
     );
@@ -324,7 +326,7 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     assert!(
         published
             .body
-            .contains("RAM-2027-0001 published to 2 organisations"),
+            .contains("RAM-2027-0001 published to 3 organisations"),
         "{}",
         published.body
     );
@@ -514,6 +516,12 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
         "{ambulance_row}"
     );
     assert!(!csv.body.contains("Bridge Street Surgery"));
+    let quiet_row = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("Quiet Valley Hospitals"))
+        .unwrap_or_else(|| panic!("{}", csv.body));
+    assert!(quiet_row.contains("Sent, not received"), "{quiet_row}");
 
     // 37 hours in: the ambulance trust's lead is reminded; nobody is escalated yet.
     admin.clock.advance(37 * HOUR);
@@ -556,7 +564,7 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     assert!(
         escalated
             .body
-            .contains("RAM-2027-0001: 1 organisations missed the 48-hour acknowledgement"),
+            .contains("RAM-2027-0001: 2 organisations missed the 48-hour acknowledgement"),
         "{}",
         escalated.body
     );
@@ -581,6 +589,29 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
         .find(|l| l.starts_with("Leeds Trust"))
         .unwrap();
     assert!(!leeds_row.contains("Overdue"), "{leeds_row}");
+    let quiet_row = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with("Quiet Valley Hospitals"))
+        .unwrap();
+    assert!(quiet_row.contains("Overdue"), "{quiet_row}");
+    // Escalated once: the next tick tells nobody again.
+    admin.clock.advance(HOUR);
+    admin.state.plugins.run_ticks().await.unwrap();
+    let again = store
+        .notifications_of(
+            store.user_by_email("cat@cert.example").await.unwrap().id,
+            50,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        again
+            .iter()
+            .filter(|n| n.title.contains("missed the 48-hour acknowledgement"))
+            .count(),
+        1
+    );
 
     // A question reaches the CERT's queue, and the answer comes back.
     submit(
@@ -703,7 +734,7 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     assert!(
         revision
             .body
-            .contains("RAM-2027-0001 revision 2 sent to 2 organisations"),
+            .contains("RAM-2027-0001 revision 2 sent to 3 organisations"),
         "{}",
         revision.body
     );
