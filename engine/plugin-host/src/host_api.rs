@@ -547,6 +547,21 @@ impl directory::Host for HostState {
             .collect())
     }
 
+    async fn organisation_by_id(&mut self, id: i64) -> Result<Option<Organisation>, String> {
+        self.require("directory.read")?;
+        match self.services.store.organisation(id).await {
+            Ok(org) => Ok(Some(Organisation {
+                id: org.id,
+                name: org.name,
+                slug: org.slug,
+                kind: org.kind,
+                region: org.region,
+            })),
+            Err(store::StoreError::NotFound) => Ok(None),
+            Err(error) => Err(database_failed("reading the directory")(error)),
+        }
+    }
+
     async fn users_with_role(&mut self, role: String) -> Result<Vec<Person>, String> {
         self.require("directory.read")?;
         let users = self.recipients(&Recipients::Role(role)).await?;

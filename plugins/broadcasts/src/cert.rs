@@ -604,11 +604,7 @@ pub fn handle_event(event: &Event) -> Result<(), String> {
 
 /// A target's entry as the CERT knows it: stored, or (before the organisation first reported) a new
 /// one in state "sent". `None` when the advisory was not sent to that organisation.
-fn entry_for(
-    broadcast: &Broadcast,
-    organisation: i64,
-    directory: &mut Option<Vec<Target>>,
-) -> Result<Option<LedgerEntry>, String> {
+fn entry_for(broadcast: &Broadcast, organisation: i64) -> Result<Option<LedgerEntry>, String> {
     if !broadcast.targets.contains(&organisation) {
         return Ok(None);
     }
@@ -617,25 +613,23 @@ fn entry_for(
         entry.deadline = broadcast.deadline();
         return Ok(Some(entry));
     }
-    if directory.is_none() {
-        *directory = Some(directory_targets()?);
-    }
-    let known = directory.as_deref().unwrap_or_default();
-    Ok(Some(new_entry(broadcast, organisation, known)))
+    let target = directory::organisation(organisation)?.map(|o| Target {
+        id: o.id,
+        name: o.name,
+        kind: o.kind,
+        region: o.region,
+    });
+    Ok(Some(new_entry(broadcast, organisation, target)))
 }
 
 /// The entry of a target that has not reported yet.
-fn new_entry(broadcast: &Broadcast, organisation: i64, directory: &[Target]) -> LedgerEntry {
-    let target = directory
-        .iter()
-        .find(|t| t.id == organisation)
-        .cloned()
-        .unwrap_or_else(|| Target {
-            id: organisation,
-            name: format!("Organisation #{organisation} (no longer in the directory)"),
-            kind: "other".into(),
-            region: None,
-        });
+fn new_entry(broadcast: &Broadcast, organisation: i64, target: Option<Target>) -> LedgerEntry {
+    let target = target.unwrap_or_else(|| Target {
+        id: organisation,
+        name: format!("Organisation #{organisation} (no longer in the directory)"),
+        kind: "other".into(),
+        region: None,
+    });
     LedgerEntry {
         revision: 0,
         advisory: broadcast.advisory.id.clone(),
@@ -664,7 +658,11 @@ pub fn responses(broadcast: &Broadcast, directory: &[Target]) -> Result<Vec<Ledg
                 entry.deadline = broadcast.deadline();
                 entry
             }
-            None => new_entry(broadcast, *id, directory),
+            None => new_entry(
+                broadcast,
+                *id,
+                directory.iter().find(|t| t.id == *id).cloned(),
+            ),
         })
         .collect())
 }
@@ -678,7 +676,7 @@ fn record_report(from: i64, report: ResponseReport) -> Result<(), String> {
         return Ok(());
     };
     // A conflict with the escalation tick fails this delivery, which is retried with the fresh entry.
-    let Some(mut entry) = entry_for(&broadcast, from, &mut None)? else {
+    let Some(mut entry) = entry_for(&broadcast, from)? else {
         log::warn(&format!(
             "organisation {from} reported on {}, which was not sent to it",
             report.advisory
@@ -696,7 +694,7 @@ fn record_report(from: i64, report: ResponseReport) -> Result<(), String> {
 fn queue_question(from: i64, question: Question) -> Result<(), String> {
     let key = format!("{:016}-{from}", question.asked_at);
     let sent = match find(&question.advisory)? {
-        Some(broadcast) => entry_for(&broadcast, from, &mut None)?,
+        Some(broadcast) => entry_for(&broadcast, from)?,
         None => None,
     };
     let Some(entry) = sent else {

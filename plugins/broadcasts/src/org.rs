@@ -400,37 +400,51 @@ fn only_responders(ctx: &CallContext) -> Result<(), String> {
     }
 }
 
-/// Loads an open item for a responder, or says why it cannot be changed.
-fn open_item(ctx: &CallContext, id: &str) -> Result<Result<InboxItem, FormOutcome>, String> {
+/// A responder's change to an open item: loads it (or says why it cannot be changed), applies `change`
+/// with the time and the responder's name, saves it, reports the new state to the CERT and shows the
+/// message `change` returned. `change` may instead refuse with a form outcome, and nothing is saved.
+fn change_open_item(
+    ctx: &CallContext,
+    id: &str,
+    change: impl FnOnce(&mut InboxItem, Stamp) -> Result<String, FormOutcome>,
+) -> Result<FormOutcome, String> {
     only_responders(ctx)?;
-    let Some(item) = find(id)? else {
-        return Ok(Err(not_found(id)));
+    let Some(mut item) = find(id)? else {
+        return Ok(not_found(id));
     };
     if item.advisory.status == Status::Closed || item.completed.is_some() {
-        return Ok(Err(FormOutcome::done(format!(
+        return Ok(FormOutcome::done(format!(
             "{id} is closed; nothing was changed."
-        ))));
+        )));
     }
-    Ok(Ok(item))
+    let now = clock::now();
+    let stamp = Stamp {
+        at: now,
+        by: person_name(ctx),
+    };
+    match change(&mut item, stamp) {
+        Ok(message) => {
+            save_and_report(&mut item, now)?;
+            Ok(FormOutcome::done(message))
+        }
+        Err(refused) => Ok(refused),
+    }
+}
+
+fn text_field(fields: &[(String, String)], name: &str) -> String {
+    param(fields, name).unwrap_or_default().trim().to_owned()
 }
 
 pub fn acknowledge(ctx: &CallContext, id: &str) -> Result<FormOutcome, String> {
-    let mut item = match open_item(ctx, id)? {
-        Ok(item) => item,
-        Err(outcome) => return Ok(outcome),
-    };
-    if item.acknowledged.is_some() {
-        return Ok(FormOutcome::done(format!("{id} was already acknowledged.")));
-    }
-    let now = clock::now();
-    item.acknowledged = Some(Stamp {
-        at: now,
-        by: person_name(ctx),
-    });
-    save_and_report(&mut item, now)?;
-    Ok(FormOutcome::done(format!(
-        "{id} acknowledged. Now tell the CERT whether it applies."
-    )))
+    change_open_item(ctx, id, |item, stamp| {
+        if item.acknowledged.is_some() {
+            return Err(FormOutcome::done(format!("{id} was already acknowledged.")));
+        }
+        item.acknowledged = Some(stamp);
+        Ok(format!(
+            "{id} acknowledged. Now tell the CERT whether it applies."
+        ))
+    })
 }
 
 pub fn respond(
@@ -438,52 +452,38 @@ pub fn respond(
     id: &str,
     fields: &[(String, String)],
 ) -> Result<FormOutcome, String> {
-    let mut item = match open_item(ctx, id)? {
-        Ok(item) => item,
-        Err(outcome) => return Ok(outcome),
-    };
     let applicable = param(fields, "applicable") == Some("yes");
-    let plan = param(fields, "plan").unwrap_or_default().trim().to_owned();
-    let plan_date = param(fields, "plan_date")
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned);
-    if applicable && (plan.is_empty() || plan_date.is_none()) {
-        let mut errors = Vec::new();
-        if plan.is_empty() {
-            errors.push(FieldError {
-                field: "plan".into(),
-                message: "It applies, so say how you will fix it.".into(),
-            });
-        }
-        if plan_date.is_none() {
-            errors.push(FieldError {
-                field: "plan_date".into(),
-                message: "It applies, so give the date the plan will be done.".into(),
-            });
-        }
-        return Ok(FormOutcome::Invalid(errors));
-    }
-    let now = clock::now();
-    if item.acknowledged.is_none() {
-        // Responding is also acknowledging.
-        item.acknowledged = Some(Stamp {
-            at: now,
-            by: person_name(ctx),
+    let plan = text_field(fields, "plan");
+    let plan_date = Some(text_field(fields, "plan_date")).filter(|d| !d.is_empty());
+    let mut errors = Vec::new();
+    if applicable && plan.is_empty() {
+        errors.push(FieldError {
+            field: "plan".into(),
+            message: "It applies, so say how you will fix it.".into(),
         });
     }
-    item.response = Some(Response {
-        applicable,
-        actions: param(fields, "actions")
-            .unwrap_or_default()
-            .trim()
-            .to_owned(),
-        plan,
-        plan_date,
-        at: now,
-        by: person_name(ctx),
-    });
-    save_and_report(&mut item, now)?;
-    Ok(FormOutcome::done("Response sent to the CERT."))
+    if applicable && plan_date.is_none() {
+        errors.push(FieldError {
+            field: "plan_date".into(),
+            message: "It applies, so give the date the plan will be done.".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(FormOutcome::Invalid(errors));
+    }
+    change_open_item(ctx, id, |item, stamp| {
+        // Responding is also acknowledging.
+        item.acknowledged.get_or_insert_with(|| stamp.clone());
+        item.response = Some(Response {
+            applicable,
+            actions: text_field(fields, "actions"),
+            plan,
+            plan_date,
+            at: stamp.at,
+            by: stamp.by,
+        });
+        Ok("Response sent to the CERT.".into())
+    })
 }
 
 pub fn add_update(
@@ -491,18 +491,14 @@ pub fn add_update(
     id: &str,
     fields: &[(String, String)],
 ) -> Result<FormOutcome, String> {
-    let mut item = match open_item(ctx, id)? {
-        Ok(item) => item,
-        Err(outcome) => return Ok(outcome),
-    };
-    let now = clock::now();
-    item.updates.push(Note {
-        at: now,
-        by: person_name(ctx),
-        text: param(fields, "text").unwrap_or_default().trim().to_owned(),
-    });
-    save_and_report(&mut item, now)?;
-    Ok(FormOutcome::done("Update sent to the CERT."))
+    change_open_item(ctx, id, |item, stamp| {
+        item.updates.push(Note {
+            at: stamp.at,
+            by: stamp.by,
+            text: text_field(fields, "text"),
+        });
+        Ok("Update sent to the CERT.".into())
+    })
 }
 
 pub fn complete(
@@ -510,20 +506,15 @@ pub fn complete(
     id: &str,
     fields: &[(String, String)],
 ) -> Result<FormOutcome, String> {
-    let mut item = match open_item(ctx, id)? {
-        Ok(item) => item,
-        Err(outcome) => return Ok(outcome),
-    };
-    let now = clock::now();
-    let by = person_name(ctx);
-    item.updates.push(Note {
-        at: now,
-        by: by.clone(),
-        text: param(fields, "text").unwrap_or_default().trim().to_owned(),
-    });
-    item.completed = Some(Stamp { at: now, by });
-    save_and_report(&mut item, now)?;
-    Ok(FormOutcome::done(format!("{id} marked as completed.")))
+    change_open_item(ctx, id, |item, stamp| {
+        item.updates.push(Note {
+            at: stamp.at,
+            by: stamp.by.clone(),
+            text: text_field(fields, "text"),
+        });
+        item.completed = Some(stamp);
+        Ok(format!("{id} marked as completed."))
+    })
 }
 
 pub fn ask(

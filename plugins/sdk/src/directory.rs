@@ -8,7 +8,12 @@ pub fn organisations() -> Result<Vec<Organisation>, String> {
     host::organisations()
 }
 
-/// The people of the calling organisation with `role`.
+/// One organisation by id; `None` when there is no such organisation. Needs `directory.read`.
+pub fn organisation(id: i64) -> Result<Option<Organisation>, String> {
+    host::organisation_by_id(id)
+}
+
+/// People of the calling organisation with the role. Needs `directory.read`.
 pub fn users_with_role(role: &str) -> Result<Vec<Person>, String> {
     host::users_with_role(role)
 }

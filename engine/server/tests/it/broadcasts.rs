@@ -117,6 +117,13 @@ async fn person(
     browser
 }
 
+/// Moving the clock by days ends sessions: each person signs in again.
+async fn sign_in_again<const N: usize>(people: [(&mut TestApp, &str); N]) {
+    for (browser, email) in people {
+        browser.sign_in(email, PASSWORD, "/dashboard").await;
+    }
+}
+
 const CAPABILITIES: [&str; 7] = [
     "events.cross-organisation",
     "events.platform",
@@ -528,13 +535,12 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     // The platform's tick and one per organisation that turned broadcasts on.
     assert_eq!(admin.state.plugins.run_ticks().await.unwrap(), 4);
     // Sessions end after a day and a half; everyone signs in again.
-    for (browser, email) in [
+    sign_in_again([
         (&mut amy, "amy@nwas.example"),
         (&mut cat, "cat@cert.example"),
         (&mut sam, "sam@leeds.example"),
-    ] {
-        browser.sign_in(email, PASSWORD, "/dashboard").await;
-    }
+    ])
+    .await;
     let reminded = amy.get("/notifications").await;
     assert!(
         reminded
@@ -553,13 +559,12 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     // 49 hours in: the ambulance trust is overdue and escalated to the CERT; Leeds is not.
     admin.clock.advance(12 * HOUR);
     admin.state.plugins.run_ticks().await.unwrap();
-    for (browser, email) in [
+    sign_in_again([
         (&mut amy, "amy@nwas.example"),
         (&mut cat, "cat@cert.example"),
         (&mut sam, "sam@leeds.example"),
-    ] {
-        browser.sign_in(email, PASSWORD, "/dashboard").await;
-    }
+    ])
+    .await;
     let escalated = cat.get("/notifications").await;
     assert!(
         escalated
