@@ -1,0 +1,23 @@
+//! The pure core of Rampart's LTI support: LTI 1.3 Advantage (OIDC login, launches, deep linking, the
+//! client assertion for service tokens, Assignment and Grade Services, Names and Role Provisioning,
+//! Dynamic Registration) and LTI 1.1 (OAuth 1.0a signed launches, Basic Outcomes).
+//!
+//! This crate owns the protocol rules: what a message must contain, how it is verified and signed, and
+//! what Rampart role and data it maps to. It must do **no I/O**: no network, no clock, no randomness, no
+//! files, no storage and no HTTP types. Times (Unix seconds), random values (state, nonces, `jti`), keys
+//! and fetched key sets are handed in by the caller (the server), which also does the single-use checks
+//! on the nonces this crate returns. Errors say what is wrong and what to tell the LMS administrator, and
+//! never print token contents or secrets.
+//!
+//! Tests replay recorded cases from `tests/cases/` (made once by the `#[ignore]`d generator in
+//! `tests/generate_cases.rs` with the test keys in `tests/data/`).
+
+pub mod claims;
+mod jwt;
+pub mod launch;
+pub mod oidc;
+pub mod roles;
+
+pub use jsonwebtoken::jwk::JwkSet;
+pub use jwt::{SigningKey, SigningKeyError};
+pub use oidc::Platform;
