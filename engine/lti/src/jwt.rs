@@ -23,7 +23,7 @@ impl std::fmt::Debug for SigningKey {
 }
 
 /// Why a signing key could not be loaded or used.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SigningKeyError {
     #[error(
         "the tool's private key is not an RSA private key in PEM (PKCS#1 or PKCS#8); check the key file configured for LTI"

@@ -12,12 +12,30 @@
 //! Tests replay recorded cases from `tests/cases/` (made once by the `#[ignore]`d generator in
 //! `tests/generate_cases.rs` with the test keys in `tests/data/`).
 
+pub mod ags;
 pub mod claims;
+pub mod client_assertion;
+pub mod deep_linking;
 mod jwt;
 pub mod launch;
+pub mod nrps;
 pub mod oidc;
 pub mod roles;
 
 pub use jsonwebtoken::jwk::JwkSet;
 pub use jwt::{SigningKey, SigningKeyError};
 pub use oidc::Platform;
+
+#[cfg(test)]
+mod test_keys {
+    use crate::{JwkSet, SigningKey};
+
+    pub fn tool() -> SigningKey {
+        SigningKey::from_rsa_pem("tool-key-1", include_bytes!("../tests/data/tool.key.pem"))
+            .unwrap()
+    }
+
+    pub fn tool_jwks() -> JwkSet {
+        serde_json::from_str(include_str!("../tests/data/tool.jwks.json")).unwrap()
+    }
+}
