@@ -148,11 +148,11 @@ try {
   await cert.getByRole('heading', { level: 1, name: `${id}: ${TITLE}` }).waitFor();
   await cert.getByText('Below is the advisory as organisations will see it.').waitFor();
   await cert.getByText('9.8 Critical (CVSS 3.1)').waitFor();
-  await cert.getByRole('heading', { name: 'Publish to 1 organisations' }).waitFor();
+  await cert.getByRole('heading', { name: 'Publish to 1 organisation' }).waitFor();
   await checkAccessibility(cert, 'CERT preview of the draft');
   await cert.screenshot({ path: join(artifacts, 'broadcasts-preview.png'), fullPage: true });
   await cert.getByRole('button', { name: 'Publish', exact: true }).click();
-  await cert.getByRole('status').filter({ hasText: `${id} published to 1 organisations.` }).waitFor();
+  await cert.getByRole('status').filter({ hasText: `${id} published to 1 organisation.` }).waitFor();
   const responses = cert.getByRole('table', { name: 'Organisations and their responses' });
   await responses.getByRole('row', { name: new RegExp(ORGANISATION) }).waitFor();
 

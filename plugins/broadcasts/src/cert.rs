@@ -301,7 +301,7 @@ pub fn manage(_ctx: &CallContext, id: &str) -> Result<Page, String> {
             let reach = broadcast.targeting.resolve(&directory).len();
             page.push(
                 Form::new(format!("publish:{}", a.id), "Publish")
-                    .title(format!("Publish to {reach} organisations"))
+                    .title(format!("Publish to {}", show::organisations(reach)))
                     .field(
                         field_text("summary", "Note for the revision history")
                             .max_length(500)
@@ -479,9 +479,9 @@ pub fn publish(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Str
     save(&mut broadcast)?;
     send(&broadcast)?;
     Ok(FormOutcome::done(format!(
-        "{} published to {} organisations.",
+        "{} published to {}.",
         broadcast.advisory.id,
-        broadcast.targets.len()
+        show::organisations(broadcast.targets.len())
     )))
 }
 
@@ -767,9 +767,9 @@ pub fn escalate_overdue(now: i64) -> Result<(), String> {
 fn escalate(advisory: &Advisory, late: &[String]) -> Result<(), String> {
     let to = Recipients::Role("cert_analyst".into());
     let title = format!(
-        "{}: {} organisations missed the 48-hour acknowledgement",
+        "{}: {} missed the 48-hour acknowledgement",
         advisory.id,
-        late.len()
+        show::organisations(late.len())
     );
     let body = format!(
         "Not acknowledged in time: {}.\n\nFollow up with their security leads.",

@@ -288,10 +288,10 @@ pub fn submit(id: &str, fields: &[(String, String)]) -> Result<FormOutcome, Stri
     let message = if published {
         cert::send(&broadcast)?;
         format!(
-            "{} revision {} sent to {} organisations.",
+            "{} revision {} sent to {}.",
             broadcast.advisory.id,
             broadcast.advisory.version(),
-            broadcast.targets.len()
+            crate::show::organisations(broadcast.targets.len())
         )
     } else if is_new {
         format!(

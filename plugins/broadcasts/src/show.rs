@@ -33,6 +33,15 @@ pub fn score_text(advisory: &Advisory) -> String {
     }
 }
 
+/// `1 organisation`, `3 organisations`.
+pub fn organisations(n: usize) -> String {
+    if n == 1 {
+        "1 organisation".into()
+    } else {
+        format!("{n} organisations")
+    }
+}
+
 pub fn date_time(ms: i64) -> String {
     clock::date_time(ms)
 }
