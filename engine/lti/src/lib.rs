@@ -18,6 +18,7 @@ pub mod client_assertion;
 pub mod deep_linking;
 mod jwt;
 pub mod launch;
+pub mod lti11;
 pub mod nrps;
 pub mod oidc;
 pub mod roles;
