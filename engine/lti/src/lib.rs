@@ -21,6 +21,7 @@ pub mod launch;
 pub mod lti11;
 pub mod nrps;
 pub mod oidc;
+pub mod registration;
 pub mod roles;
 
 pub use jsonwebtoken::jwk::JwkSet;
