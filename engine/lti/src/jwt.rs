@@ -85,3 +85,36 @@ pub(crate) fn split(token: &str) -> Option<RawJwt<'_>> {
         signature,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loading_keys() {
+        let pem = include_bytes!("../tests/data/tool.key.pem");
+        let key = SigningKey::from_rsa_pem("tool-key-1", pem).unwrap();
+        assert_eq!(key.kid(), "tool-key-1");
+        let shown = format!("{key:?}");
+        assert!(shown.contains("tool-key-1") && !shown.contains("PRIVATE"));
+        assert_eq!(
+            SigningKey::from_rsa_pem("", pem).unwrap_err(),
+            SigningKeyError::EmptyKid
+        );
+        assert_eq!(
+            SigningKey::from_rsa_pem("k", b"not a key").unwrap_err(),
+            SigningKeyError::NotRsaPem
+        );
+    }
+
+    #[test]
+    fn splitting() {
+        assert!(split("a.b").is_none());
+        assert!(split("a.b.c.d").is_none());
+        assert!(
+            split("e30.e30.").is_some(),
+            "{{}}.{{}}. with an empty signature"
+        );
+        assert!(split("e30.W10.x").is_none(), "claims must be an object");
+    }
+}

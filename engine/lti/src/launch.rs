@@ -391,3 +391,129 @@ fn validate_claims(
         deep_linking,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_764_400_000;
+
+    fn platform() -> Platform {
+        Platform {
+            issuer: "https://lms.example.org".into(),
+            client_id: "rampart-client".into(),
+            auth_endpoint: "https://lms.example.org/auth".into(),
+            token_endpoint: "https://lms.example.org/token".into(),
+            jwks_url: "https://lms.example.org/jwks".into(),
+            deployment_ids: vec!["dep-1".into()],
+        }
+    }
+
+    fn claims() -> Value {
+        json!({
+            "iss": "https://lms.example.org",
+            "aud": "rampart-client",
+            "sub": "u1",
+            "exp": NOW + 60,
+            "iat": NOW,
+            "nonce": "n1",
+            claims::MESSAGE_TYPE: "LtiResourceLinkRequest",
+            claims::VERSION: "1.3.0",
+            claims::DEPLOYMENT_ID: "dep-1",
+            claims::RESOURCE_LINK: {"id": "rl-1"},
+        })
+    }
+
+    fn platform_key() -> crate::SigningKey {
+        crate::SigningKey::from_rsa_pem(
+            "platform-key-1",
+            include_bytes!("../tests/data/platform.key.pem"),
+        )
+        .unwrap()
+    }
+
+    fn jwks() -> Value {
+        serde_json::from_str(include_str!("../tests/data/platform.jwks.json")).unwrap()
+    }
+
+    fn verify(token: &str, jwks: Value) -> Result<Launch, LaunchError> {
+        let jwks: JwkSet = serde_json::from_value(jwks).unwrap();
+        verify_launch(token, &platform(), &jwks, NOW, 60)
+    }
+
+    #[test]
+    fn minimal_launch_defaults() {
+        let l = verify(&platform_key().sign(&claims()).unwrap(), jwks()).unwrap();
+        assert_eq!(l.message_type, MessageType::LtiResourceLinkRequest);
+        assert_eq!(l.rampart_role, RampartRole::Learner);
+        assert!(l.roles.is_empty() && l.custom.is_empty());
+        assert_eq!(l.ags, None);
+        assert_eq!(l.nrps, None);
+        assert_eq!(l.deep_linking, None);
+    }
+
+    #[test]
+    fn jwk_must_be_an_rs256_rsa_key() {
+        let token = platform_key().sign(&claims()).unwrap();
+        let mut declared_rs384 = jwks();
+        declared_rs384["keys"][0]["alg"] = json!("RS384");
+        assert_eq!(
+            verify(&token, declared_rs384),
+            Err(LaunchError::UnusableKey("platform-key-1".into()))
+        );
+        let ec = json!({"keys": [{
+            "kty": "EC", "kid": "platform-key-1", "crv": "P-256",
+            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+        }]});
+        assert_eq!(
+            verify(&token, ec),
+            Err(LaunchError::UnusableKey("platform-key-1".into()))
+        );
+    }
+
+    #[test]
+    fn claim_types_are_checked() {
+        let key = platform_key();
+        let mut c = claims();
+        c["exp"] = json!("tomorrow");
+        assert_eq!(
+            verify(&key.sign(&c).unwrap(), jwks()),
+            Err(LaunchError::InvalidClaim("exp"))
+        );
+        let mut c = claims();
+        c[claims::ROLES] = json!("Learner");
+        assert_eq!(
+            verify(&key.sign(&c).unwrap(), jwks()),
+            Err(LaunchError::InvalidClaim(claims::ROLES))
+        );
+        let mut c = claims();
+        c.as_object_mut().unwrap().remove("iat");
+        assert_eq!(
+            verify(&key.sign(&c).unwrap(), jwks()),
+            Err(LaunchError::MissingClaim("iat"))
+        );
+        let mut c = claims();
+        c["azp"] = json!("rampart-client");
+        assert!(
+            verify(&key.sign(&c).unwrap(), jwks()).is_ok(),
+            "azp with one aud"
+        );
+    }
+
+    #[test]
+    fn header_values_in_errors_are_bounded() {
+        let key = crate::SigningKey::from_rsa_pem(
+            format!("k\n{}", "x".repeat(500)),
+            include_bytes!("../tests/data/platform.key.pem"),
+        )
+        .unwrap();
+        let Err(LaunchError::UnknownKid(kid)) = verify(&key.sign(&claims()).unwrap(), jwks())
+        else {
+            panic!("expected UnknownKid");
+        };
+        assert_eq!(kid.len(), 64);
+        assert!(!kid.contains('\n'));
+    }
+}
