@@ -9,8 +9,9 @@
 //! on the nonces this crate returns. Errors say what is wrong and what to tell the LMS administrator, and
 //! never print token contents or secrets.
 //!
-//! Tests replay recorded cases from `tests/cases/` (made once by the `#[ignore]`d generator in
-//! `tests/generate_cases.rs` with the test keys in `tests/data/`).
+//! Tests replay recorded cases: LTI 1.3 launches in `tests/cases/` and LTI 1.1 launches in
+//! `tests/cases/lti11/`, made once by the `#[ignore]`d generators `tests/generate_cases.rs` and
+//! `tests/generate_lti11_cases.rs` with the test keys in `tests/data/`.
 
 pub mod ags;
 pub mod claims;

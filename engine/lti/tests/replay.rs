@@ -62,3 +62,63 @@ fn replay_launch_cases() {
         }
     }
 }
+
+#[derive(Deserialize)]
+struct Lti11Case {
+    url: String,
+    consumer_secret: String,
+    now: u64,
+    window: u64,
+    params: Vec<(String, String)>,
+    expect: Lti11Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Lti11Expect {
+    Launch {
+        verified: lti::lti11::oauth::Verified,
+        launch: Box<lti::lti11::BasicLaunch>,
+    },
+    Error(String),
+}
+
+#[test]
+fn replay_lti11_launch_cases() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/lti11");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 10,
+        "expected the recorded cases, found {}",
+        files.len()
+    );
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let case: Lti11Case = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let url = url::Url::parse(&case.url).unwrap();
+        let got = lti::lti11::verify_launch(
+            &url,
+            &case.params,
+            &case.consumer_secret,
+            case.now,
+            case.window,
+        );
+        match (case.expect, got) {
+            (Lti11Expect::Launch { verified, launch }, Ok(got)) => {
+                assert_eq!((verified, *launch), got, "{name}")
+            }
+            (Lti11Expect::Error(want), Err(got)) => {
+                assert_eq!(want, format!("{got:?}"), "{name}");
+                assert!(!got.to_string().contains(&case.consumer_secret), "{name}");
+            }
+            (Lti11Expect::Launch { .. }, Err(e)) => panic!("{name}: expected a launch, got {e:?}"),
+            (Lti11Expect::Error(want), Ok(_)) => panic!("{name}: expected {want}, got a launch"),
+        }
+    }
+}

@@ -5,10 +5,13 @@ pub mod outcomes;
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+use url::Url;
+
 use crate::roles::{RampartRole, map_roles};
 
 /// A basic LTI 1.1 launch's parameters, after the OAuth signature was verified with [`oauth::verify`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BasicLaunch {
     pub resource_link_id: String,
     pub resource_link_title: Option<String>,
@@ -45,6 +48,29 @@ pub enum BasicLaunchError {
         "the launch's lti_version is not LTI-1p0; configure the tool as an LTI 1.1 tool in the LMS"
     )]
     WrongVersion,
+}
+
+/// Why an LTI 1.1 launch was refused: its signature or its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Lti11Error {
+    #[error(transparent)]
+    OAuth(#[from] oauth::OAuthError),
+    #[error(transparent)]
+    Launch(#[from] BasicLaunchError),
+}
+
+/// Verifies a basic launch POSTed to `url` (the URL as the LMS addressed it, with its query) with form
+/// `params`, signed with `consumer_secret` (looked up by the caller from [`oauth::consumer_key`]), at
+/// `now` within `window` seconds. The returned nonce must be checked single-use by the caller.
+pub fn verify_launch(
+    url: &Url,
+    params: &[(String, String)],
+    consumer_secret: &str,
+    now: u64,
+    window: u64,
+) -> Result<(oauth::Verified, BasicLaunch), Lti11Error> {
+    let verified = oauth::verify("POST", url, params, consumer_secret, now, window)?;
+    Ok((verified, basic_launch(params)?))
 }
 
 /// Reads a basic launch from its (verified) form parameters.

@@ -106,7 +106,7 @@ pub fn hmac_sha1_signature(base_string: &str, consumer_secret: &str, token_secre
 }
 
 /// A request whose OAuth signature verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verified {
     pub consumer_key: String,
     /// For the caller's replay check (keep it for at least the timestamp window).
