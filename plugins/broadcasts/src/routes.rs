@@ -99,7 +99,12 @@ fn atom(
     link_for: impl Fn(&Advisory) -> String,
 ) -> HttpResponse {
     let entries: Vec<&Advisory> = advisories.iter().take(FEED_ENTRIES).collect();
-    let updated = entries.iter().map(|a| a.updated_at).max().unwrap_or(0);
+    // An empty feed was last updated now, not in 1970.
+    let updated = entries
+        .iter()
+        .map(|a| a.updated_at)
+        .max()
+        .unwrap_or_else(clock::now);
     let url = format!("{}{}", ctx.base_url, path);
     let body = advisory::atom::feed(title, &url, &url, updated, &entries, link_for);
     HttpResponse::new(200, ATOM, body).with_header("cache-control", "no-cache")

@@ -809,6 +809,17 @@ async fn csaf_documents_import_and_export_through_the_server() {
         &["cert_analyst"],
     )
     .await;
+    // With nothing published the public feed is empty, and dated now rather than 1970.
+    let empty = admin
+        .fork_without_cookies()
+        .get("/p/broadcasts/public/feed.atom")
+        .await;
+    let feed = feed_rs::parser::parse(empty.body.as_bytes()).expect("the empty feed parses");
+    assert!(feed.entries.is_empty());
+    assert_eq!(
+        feed.updated.map(|at| at.timestamp()),
+        Some(accounts::Clock::now(admin.clock.as_ref()))
+    );
     let token = cat.csrf_token().await;
     let headers = [("x-csrf-token", token.as_str()), ("origin", ORIGIN)];
 
