@@ -117,6 +117,13 @@ async fn person(
     browser
 }
 
+/// The CSV line of one organisation.
+fn row<'a>(csv: &'a str, organisation: &str) -> &'a str {
+    csv.lines()
+        .find(|line| line.starts_with(organisation))
+        .unwrap_or_else(|| panic!("no row for {organisation} in:\n{csv}"))
+}
+
 /// Moving the clock by days ends sessions: each person signs in again.
 async fn sign_in_again<const N: usize>(people: [(&mut TestApp, &str); N]) {
     for (browser, email) in people {
@@ -504,30 +511,18 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
         .get("/plugins/broadcasts/manage/organisations.csv?id=RAM-2027-0001")
         .await;
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
-    let leeds_row = csv
-        .body
-        .lines()
-        .find(|l| l.starts_with("Leeds Trust"))
-        .unwrap_or_else(|| panic!("{}", csv.body));
+    let leeds_row = row(&csv.body, "Leeds Trust");
     assert!(
         leeds_row.contains("Responded") && leeds_row.contains("2027-01-16"),
         "{leeds_row}"
     );
-    let ambulance_row = csv
-        .body
-        .lines()
-        .find(|l| l.starts_with("North West Ambulance"))
-        .unwrap();
+    let ambulance_row = row(&csv.body, "North West Ambulance");
     assert!(
         ambulance_row.contains("Awaiting acknowledgement"),
         "{ambulance_row}"
     );
     assert!(!csv.body.contains("Bridge Street Surgery"));
-    let quiet_row = csv
-        .body
-        .lines()
-        .find(|l| l.starts_with("Quiet Valley Hospitals"))
-        .unwrap_or_else(|| panic!("{}", csv.body));
+    let quiet_row = row(&csv.body, "Quiet Valley Hospitals");
     assert!(quiet_row.contains("Sent, not received"), "{quiet_row}");
 
     // 37 hours in: the ambulance trust's lead is reminded; nobody is escalated yet.
@@ -582,23 +577,11 @@ async fn an_advisory_goes_from_the_cert_to_the_targeted_organisations_and_back(s
     let csv = cat
         .get("/plugins/broadcasts/manage/organisations.csv?id=RAM-2027-0001")
         .await;
-    let ambulance_row = csv
-        .body
-        .lines()
-        .find(|l| l.starts_with("North West Ambulance"))
-        .unwrap();
+    let ambulance_row = row(&csv.body, "North West Ambulance");
     assert!(ambulance_row.contains("Overdue"), "{ambulance_row}");
-    let leeds_row = csv
-        .body
-        .lines()
-        .find(|l| l.starts_with("Leeds Trust"))
-        .unwrap();
+    let leeds_row = row(&csv.body, "Leeds Trust");
     assert!(!leeds_row.contains("Overdue"), "{leeds_row}");
-    let quiet_row = csv
-        .body
-        .lines()
-        .find(|l| l.starts_with("Quiet Valley Hospitals"))
-        .unwrap();
+    let quiet_row = row(&csv.body, "Quiet Valley Hospitals");
     assert!(quiet_row.contains("Overdue"), "{quiet_row}");
     // Escalated once: the next tick tells nobody again.
     admin.clock.advance(HOUR);
