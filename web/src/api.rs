@@ -680,7 +680,7 @@ pub async fn my_courses() -> Result<Vec<CourseCard>, AppError> {
                     .find(|a| a.package_id == p.id)
                     .map(|a| AssignmentNote {
                         reason: a.reason.clone(),
-                        due: a.due_at.map(|due| ssr::format_time(due)[..10].to_owned()),
+                        due: a.due_at.map(ssr::format_date),
                         overdue: !done && a.due_at.is_some_and(|due| due < now),
                     });
             CourseCard {
@@ -1215,13 +1215,30 @@ pub mod ssr {
         }
     }
 
+    /// `2026-11-28` in UTC.
+    pub fn format_date(unix_seconds: i64) -> String {
+        formatted(
+            unix_seconds,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+    }
+
     /// `2026-11-28 21:47:40` in UTC.
     pub fn format_time(unix_seconds: i64) -> String {
-        let format =
-            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        formatted(
+            unix_seconds,
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+        )
+    }
+
+    /// The time in `format`, or the raw number when it is out of range.
+    fn formatted(
+        unix_seconds: i64,
+        format: &[time::format_description::BorrowedFormatItem<'_>],
+    ) -> String {
         time::OffsetDateTime::from_unix_timestamp(unix_seconds)
             .ok()
-            .and_then(|t| t.format(&format).ok())
+            .and_then(|t| t.format(format).ok())
             .unwrap_or_else(|| unix_seconds.to_string())
     }
 

@@ -526,6 +526,17 @@ impl notify::Host for HostState {
     }
 }
 
+/// An organisation as the directory interface shows it.
+fn organisation_record(org: store::Organisation) -> Organisation {
+    Organisation {
+        id: org.id,
+        name: org.name,
+        slug: org.slug,
+        kind: org.kind,
+        region: org.region,
+    }
+}
+
 impl directory::Host for HostState {
     async fn organisations(&mut self) -> Result<Vec<Organisation>, String> {
         self.require("directory.read")?;
@@ -535,28 +546,13 @@ impl directory::Host for HostState {
             .list_organisations()
             .await
             .map_err(database_failed("reading the database"))?;
-        Ok(list
-            .into_iter()
-            .map(|org| Organisation {
-                id: org.id,
-                name: org.name,
-                slug: org.slug,
-                kind: org.kind,
-                region: org.region,
-            })
-            .collect())
+        Ok(list.into_iter().map(organisation_record).collect())
     }
 
     async fn organisation_by_id(&mut self, id: i64) -> Result<Option<Organisation>, String> {
         self.require("directory.read")?;
         match self.services.store.organisation(id).await {
-            Ok(org) => Ok(Some(Organisation {
-                id: org.id,
-                name: org.name,
-                slug: org.slug,
-                kind: org.kind,
-                region: org.region,
-            })),
+            Ok(org) => Ok(Some(organisation_record(org))),
             Err(store::StoreError::NotFound) => Ok(None),
             Err(error) => Err(database_failed("reading the directory")(error)),
         }

@@ -605,37 +605,19 @@ impl PluginHost {
                 "it needs something this host does not provide: {error:#}"
             ))
         };
+        let linkers = &self.inner.linkers;
+        let link =
+            |linker: &Linker<HostState>| linker.instantiate_pre(&component).map_err(link_error);
         let pre = match version.as_str() {
             "0.3.0" => Pre::Latest(
-                latest::RampartPluginPre::new(
-                    self.inner
-                        .linkers
-                        .latest
-                        .instantiate_pre(&component)
-                        .map_err(link_error)?,
-                )
-                .map_err(link_error)?,
+                latest::RampartPluginPre::new(link(&linkers.latest)?).map_err(link_error)?,
             ),
-            "0.2.0" => Pre::V0_2(
-                v0_2_0::RampartPluginPre::new(
-                    self.inner
-                        .linkers
-                        .v0_2
-                        .instantiate_pre(&component)
-                        .map_err(link_error)?,
-                )
-                .map_err(link_error)?,
-            ),
-            "0.1.0" => Pre::V0_1(
-                v0_1_0::RampartPluginPre::new(
-                    self.inner
-                        .linkers
-                        .v0_1
-                        .instantiate_pre(&component)
-                        .map_err(link_error)?,
-                )
-                .map_err(link_error)?,
-            ),
+            "0.2.0" => {
+                Pre::V0_2(v0_2_0::RampartPluginPre::new(link(&linkers.v0_2)?).map_err(link_error)?)
+            }
+            "0.1.0" => {
+                Pre::V0_1(v0_1_0::RampartPluginPre::new(link(&linkers.v0_1)?).map_err(link_error)?)
+            }
             other => {
                 return Err(PluginError::Invalid(format!(
                     "it was built against rampart:plugin@{other}; this Rampart runs {}",
