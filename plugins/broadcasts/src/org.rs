@@ -630,9 +630,11 @@ fn receive(ctx: &CallContext, delivery: Delivery) -> Result<(), String> {
         },
     };
     save_and_report(&mut item, now)?;
-    tell_audience(ctx, &item, first);
+    // Looked up once for every channel and the training.
+    let audience = audience_recipients(item.audience);
+    tell_audience(ctx, &item, first, &audience);
     if first {
-        assign_training(&item, now);
+        assign_training(&item, now, &audience);
     }
     Ok(())
 }
@@ -658,7 +660,7 @@ fn audience_recipients(audience: Audience) -> Recipients {
 
 /// In-app, email and webhook. A channel the organisation has not granted is skipped and logged: the
 /// advisory is in the inbox either way.
-fn tell_audience(ctx: &CallContext, item: &InboxItem, first: bool) {
+fn tell_audience(ctx: &CallContext, item: &InboxItem, first: bool, to: &Recipients) {
     let a = &item.advisory;
     let what = match (first, a.status) {
         (_, Status::Closed) => "closed",
@@ -684,13 +686,12 @@ fn tell_audience(ctx: &CallContext, item: &InboxItem, first: bool) {
         .unwrap_or_default();
     let body = format!("{}{deadline}", a.summary);
     let link = format!("advisory?id={}", a.id);
-    let to = audience_recipients(item.audience);
     // A new high or critical advisory is a banner on every page until each person opens it.
     let urgent = first && a.severity.requires_acknowledgement() && a.status != Status::Closed;
     let told = if urgent {
-        notify::alert(&to, &title, &body, Some(&link))
+        notify::alert(to, &title, &body, Some(&link))
     } else {
-        notify::in_app(&to, &title, &body, Some(&link))
+        notify::in_app(to, &title, &body, Some(&link))
     };
     if let Err(error) = told {
         log::warn(&format!("{}: in-app notice not sent: {error}", a.id));
@@ -699,7 +700,7 @@ fn tell_audience(ctx: &CallContext, item: &InboxItem, first: bool) {
         "{body}\n\nRead it and respond: {}/plugins/broadcasts/advisory?id={}\n",
         ctx.base_url, a.id
     );
-    if let Err(error) = notify::email(&to, &title, &email) {
+    if let Err(error) = notify::email(to, &title, &email) {
         log::warn(&format!("{}: email not sent: {error}", a.id));
     }
     let hook = WebhookAdvisory {
@@ -723,7 +724,7 @@ fn tell_audience(ctx: &CallContext, item: &InboxItem, first: bool) {
     }
 }
 
-fn assign_training(item: &InboxItem, now: i64) {
+fn assign_training(item: &InboxItem, now: i64, to: &Recipients) {
     let Some(course) = &item.advisory.course else {
         return;
     };
@@ -732,12 +733,7 @@ fn assign_training(item: &InboxItem, now: i64) {
         "Training for advisory {}: {}",
         item.advisory.id, item.advisory.title
     );
-    match training::assign(
-        course,
-        &audience_recipients(item.audience),
-        Some(due),
-        &reason,
-    ) {
+    match training::assign(course, to, Some(due), &reason) {
         Ok(n) => log::info(&format!(
             "{}: {course} assigned to {n} people",
             item.advisory.id
@@ -763,14 +759,7 @@ fn take_answer(answer: Answer) -> Result<(), String> {
     question.answer = Some(answer.answer.clone());
     question.answered_at = Some(answer.answered_at);
     save(&mut item)?;
-    let to = Recipients::Users(
-        RESPONDERS
-            .iter()
-            .filter_map(|r| directory::users_with_role(r).ok())
-            .flatten()
-            .map(|p| p.id)
-            .collect(),
-    );
+    let to = audience_recipients(Audience::SecurityLeads);
     let title = format!("The CERT answered your question about {}", answer.advisory);
     let _ = notify::in_app(
         &to,
@@ -791,12 +780,15 @@ pub fn remind(now: i64) -> Result<(), String> {
             .where_index("state", "open")
             .limit(500),
     )?;
+    // Security leads and admins, looked up once, and only if someone needs reminding.
+    let mut leads: Option<Recipients> = None;
     for stored in open {
         let mut item = with_revision(stored, |i, r| i.revision = r);
         let Some(deadline) = item.deadline.filter(|_| item.needs_acknowledgement()) else {
             continue;
         };
-        let leads = audience_recipients(Audience::SecurityLeads);
+        let to: &Recipients =
+            leads.get_or_insert_with(|| audience_recipients(Audience::SecurityLeads));
         let a = item.advisory.clone();
         if now > deadline && item.overdue_notified_at.is_none() {
             item.overdue_notified_at = Some(now);
@@ -808,13 +800,8 @@ pub fn remind(now: i64) -> Result<(), String> {
                 "It was due by {}. The national CERT has been told. Acknowledge it now.",
                 date_time(deadline)
             );
-            let _ = notify::in_app(
-                &leads,
-                &title,
-                &body,
-                Some(&format!("advisory?id={}", a.id)),
-            );
-            let _ = notify::email(&leads, &title, &body);
+            let _ = notify::in_app(to, &title, &body, Some(&format!("advisory?id={}", a.id)));
+            let _ = notify::email(to, &title, &body);
         } else if now >= deadline - REMIND_BEFORE_MS
             && now <= deadline
             && item.reminded_at.is_none()
@@ -825,13 +812,8 @@ pub fn remind(now: i64) -> Result<(), String> {
             }
             let title = format!("Reminder: acknowledge {} by {}", a.id, date_time(deadline));
             let body = format!("{}: {}\n\n{}", a.id, a.title, a.summary);
-            let _ = notify::in_app(
-                &leads,
-                &title,
-                &body,
-                Some(&format!("advisory?id={}", a.id)),
-            );
-            let _ = notify::email(&leads, &title, &body);
+            let _ = notify::in_app(to, &title, &body, Some(&format!("advisory?id={}", a.id)));
+            let _ = notify::email(to, &title, &body);
         }
     }
     Ok(())
