@@ -19,6 +19,7 @@ pub mod test_db;
 
 pub use assignments::*;
 pub use error::StoreError;
+pub use lti::*;
 pub use plugins::*;
 pub use records::*;
 
@@ -1026,4 +1027,5 @@ mod tests {
 
 // After the macros above, which it uses.
 mod assignments;
+mod lti;
 mod plugins;
