@@ -61,6 +61,15 @@ impl SecretKey {
         mac
     }
 
+    /// A 32-byte key for one purpose (sealing stored secrets, say), derived so that no two purposes
+    /// share key material and the server secret itself is never used directly.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        let mut derive = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
+        derive.update(b"derive-key:");
+        derive.update(purpose.as_bytes());
+        derive.finalize().into_bytes().into()
+    }
+
     pub fn mac_b64(&self, purpose: &str, message: &[u8]) -> String {
         b64(&self.mac(purpose, message).finalize().into_bytes())
     }

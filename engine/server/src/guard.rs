@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use accounts::SessionToken;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -41,6 +41,11 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    if request.uri().path().starts_with("/api/runtime/")
+        && let Some(token) = bearer_launch_token(request.headers())
+    {
+        return authenticate_launch_token(state, token, request, next).await;
+    }
     let headers = request.headers();
     let session =
         cookie_value(headers, state.cookies.session_name()).map(SessionToken::from_cookie);
@@ -103,6 +108,59 @@ pub async fn authenticate(
     response
 }
 
+/// A launch-bound token (`Authorization: Bearer lt1.…`): the learner's session inside an LMS frame.
+fn bearer_launch_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|token| token.starts_with("lt1."))
+        .map(str::to_owned)
+}
+
+/// The run-time API called with a launch-bound token: the token's learner, for the token's course only
+/// (the [`crate::lti::LaunchGrant`] extension), with no cookie read or set. A header credential cannot
+/// be sent by another site's form, so such requests pass the CSRF layer.
+async fn authenticate_launch_token(
+    state: AppState,
+    token: String,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(grant) = state.lti.verify_launch_token(&token) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({
+                "error": "not-signed-in",
+                "message": "This course window has expired. Open the activity again from your learning system.",
+            })),
+        )
+            .into_response();
+    };
+    let user = match state.accounts.store().user(grant.user_id).await {
+        Ok(user) if !user.disabled => user,
+        Ok(_) | Err(store::StoreError::NotFound) => {
+            return (StatusCode::UNAUTHORIZED, "This account cannot use Rampart.").into_response();
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not check a launch token's user");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Rampart cannot reach its database. Try again shortly.",
+            )
+                .into_response();
+        }
+    };
+    request.extensions_mut().insert(RequestAuth {
+        user: Some(user),
+        session: None,
+        csrf_token: String::new(),
+        client_ip: None,
+    });
+    request.extensions_mut().insert(grant);
+    next.run(request).await
+}
+
 fn append_cookie(response: &mut Response, cookie: &str) {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(SET_COOKIE, value);
@@ -152,7 +210,11 @@ pub async fn check_csrf(State(state): State<AppState>, request: Request, next: N
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || request
+        .extensions()
+        .get::<crate::lti::LaunchGrant>()
+        .is_some()
+    {
         return next.run(request).await;
     }
     if let Some(origin) = request.headers().get(ORIGIN)

@@ -19,12 +19,21 @@ pub async fn engine_security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // LTI pages are framed by LMSs; their own CSP `frame-ancestors` says by which.
+    let frameable = headers.remove("x-rampart-frameable").is_some();
+    if !frameable {
+        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     // Same-origin referrers are needed by no-JavaScript form posts, which return to the page they came from.
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // A framed LTI page may need `window.opener` (an LMS's registration window); others are isolated.
     headers.insert(
         "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
+        HeaderValue::from_static(if frameable {
+            "unsafe-none"
+        } else {
+            "same-origin"
+        }),
     );
     headers.insert(
         "permissions-policy",

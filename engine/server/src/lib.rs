@@ -12,6 +12,7 @@ mod guard;
 mod headers;
 pub mod import;
 mod launcher;
+pub mod lti;
 pub mod outbox;
 pub mod player;
 pub mod plugin_cli;
@@ -56,6 +57,7 @@ pub struct AppState {
     pub runtime: Arc<runtime_api::Runtime>,
     pub plugins: plugin_host::PluginHost,
     pub plugin_flash: plugins::Flash,
+    pub lti: Arc<lti::Lti>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -89,6 +91,11 @@ impl AppState {
             plugin_host::PluginHost::new(store.clone(), config.clock.clone(), config.plugins)
                 .unwrap_or_else(|error| panic!("the plugin host could not start: {error:#}"));
         AppState {
+            lti: Arc::new(lti::Lti::new(
+                config.secret.clone(),
+                config.clock.clone(),
+                &config.public_url,
+            )),
             plugins,
             plugin_flash: plugins::Flash::default(),
             content_tokens: content_token::ContentTokens::new(
@@ -132,6 +139,7 @@ impl AppState {
                 Box::pin(async move { player::outline(&state, &user, package_id, item).await })
             }),
             plugins: Arc::new(self.host_plugins()),
+            lti: Arc::new(web::api::ssr::NoLti),
             content_link: std::sync::Arc::new(move |version, user, path| {
                 let token = tokens.issue(version, user, PREVIEW_TTL_SECS);
                 format!("{content_url}/content/{token}/{version}/{path}")
@@ -224,6 +232,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(runtime_routes)
         .merge(plugin_routes)
+        .merge(lti::routes())
         .merge(
             pages.layer(
                 ServiceBuilder::new()

@@ -269,6 +269,7 @@ pub struct LaunchResponse {
 pub async fn launch(
     State(state): State<AppState>,
     Extension(auth): Extension<RequestAuth>,
+    grant: Option<Extension<crate::lti::LaunchGrant>>,
     body: Bytes,
 ) -> Response {
     let result = async {
@@ -280,6 +281,16 @@ pub async fn launch(
                 format!("The launch request is not valid: {e}"),
             )
         })?;
+        // A launch-bound token (LTI) opens its own course only.
+        if let Some(Extension(grant)) = grant
+            && (request.package != Some(grant.package_id)
+                || request.registration.is_some()
+                || request.version.is_some())
+        {
+            return Err(ApiError::forbidden(
+                "This course window can only open the course it was launched for.",
+            ));
+        }
         let mut tries = 0;
         loop {
             match launch_once(&state, &user, &request).await {
@@ -835,6 +846,15 @@ async fn commit_once(
             other => other.into(),
         })?;
     state.runtime.remember(&written, live);
+    if let Some(summary) = &finished_summary {
+        let result = crate::lti::grades::AttemptResult {
+            attempt_id: attempt.id,
+            completion_status: summary.completion_status.as_deref(),
+            success_status: summary.success_status.as_deref(),
+            score_scaled: summary.score_scaled,
+        };
+        crate::lti::grades::queue(state, user.id, registration.package_id, &result).await;
+    }
     if let Some(summary) = finished_summary
         && is_done(
             summary.completion_status.as_deref(),

@@ -54,6 +54,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", state.content_dir.display()))?;
     crate::courses::seed_on_start(&state, &config.courses_dir).await;
     start_plugins(&state, &config).await?;
+    crate::lti::start(&state).await?;
     if !config.site_dir.join("pkg").join("web.js").is_file() {
         tracing::warn!(
             site_dir = %config.site_dir.display(),

@@ -424,6 +424,16 @@ impl Store {
             .map_err(StoreError::from))
     }
 
+    /// The organisation a registration token was made for, usable or not.
+    pub async fn registration_token_organisation_any(&self, token_hash: &str) -> Result<Option<i64>> {
+        with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT organisation_id FROM lti_registration_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::from))
+    }
+
     // ----- login states and nonces -----
 
     pub async fn insert_login_state(&self, state_hash: &str, state: &LoginState) -> Result<()> {

@@ -1,0 +1,1 @@
+//! What the LTI admin pages and the `rampart lti` commands show and change.
