@@ -2,11 +2,14 @@
 //!
 //! - `run`: build the browser bundle and the release server, then serve on http://127.0.0.1:3000 (SQLite).
 //! - `test`: everything CI checks: formatting, clippy, both `web` feature sets, the plugins workspace, the
-//!   Rust tests (SQLite and PostgreSQL) and the headless-browser tests.
+//!   Rust tests (SQLite and PostgreSQL), the headless-browser tests and the LTI conformance harness
+//!   (`../shared/lti-harness`, in a Python 3.11 venv under the target folder).
 //! - `build`: the browser bundles into `target/site/pkg`: the web app's islands (`web*`) and the
 //!   SCORM run-time for the SCO launcher (`runtime*`); then the plugins (`build-plugins`).
 //! - `build-plugins`: the `plugins/` workspace for wasm32-wasip2 (release) into `<target>/plugins`, and
 //!   the bundled plugins copied into `target/site/plugins` (the server installs every `*.wasm` there).
+//! - `lti-harness`: the LTI harness's venv, then the two variables the LTI tests read, as shell
+//!   `export` lines (`eval "$(cargo xtask lti-harness)"` before a plain `cargo test`).
 //! - `bench`: start-up time, idle memory and requests per second of the release server.
 //! - `bench-import`: a 200 MB package imported against `unzip -q`, peak memory, manifests per second.
 //!
@@ -45,10 +48,13 @@ fn main() -> Result<()> {
         Some("build-plugins") => build_plugins(&root),
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
+        Some("lti-harness") => print_lti_harness_env(&root),
         Some("bench") => bench::bench(&root),
         Some("bench-import") => bench_import::bench_import(&root),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|build|build-plugins|bench|bench-import>");
+            eprintln!(
+                "usage: cargo xtask <run|test|build|build-plugins|lti-harness|bench|bench-import>"
+            );
             bail!("unknown or missing command")
         }
     }
@@ -311,6 +317,98 @@ fn ensure_debian_package(binary: &str, package: &str) -> Result<()> {
     Ok(())
 }
 
+/// The LTI conformance harness (the platform side of LTI 1.3 and 1.1, in Python) and the Python to
+/// run it with.
+struct LtiHarness {
+    script: PathBuf,
+    python: PathBuf,
+}
+
+/// The harness lives in `../shared/lti-harness` (CI clones `shared` beside this repository). Its Python
+/// packages go into a venv under the target folder (`<target>/lti-harness-venv`), made with `python3.11`
+/// and made again whenever `requirements.txt` changes: the venv keeps the SHA-256 of the requirements it
+/// was made from in a marker file, so an up-to-date venv costs one file read.
+fn ensure_lti_harness(root: &Path) -> Result<LtiHarness> {
+    let beside = root.join("../shared/lti-harness");
+    let dir = beside.canonicalize().with_context(|| {
+        format!(
+            "the LTI harness is missing: expected {} (the `shared` folder cloned beside this repository)",
+            beside.display()
+        )
+    })?;
+    let script = dir.join("harness.py");
+    let requirements = dir.join("requirements.txt");
+    for file in [&script, &requirements] {
+        if !file.is_file() {
+            bail!(
+                "the LTI harness is incomplete: {} is missing",
+                file.display()
+            );
+        }
+    }
+    let wanted = sha256_hex(
+        &std::fs::read(&requirements)
+            .with_context(|| format!("reading {}", requirements.display()))?,
+    );
+    let venv = cargo_target_dir(root).join("lti-harness-venv");
+    let python = venv.join("bin/python");
+    let marker = venv.join(".rampart-requirements-sha256");
+    let made_from = std::fs::read_to_string(&marker).unwrap_or_default();
+    if python.is_file() && made_from.trim() == wanted {
+        return Ok(LtiHarness { script, python });
+    }
+    eprintln!(
+        "xtask: installing the LTI harness's Python packages ({}) into {}",
+        requirements.display(),
+        venv.display()
+    );
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv)
+            .with_context(|| format!("removing the old venv {}", venv.display()))?;
+    }
+    status(Command::new("python3.11").arg("-m").arg("venv").arg(&venv)).context(
+        "the LTI harness needs Python 3.11 (`python3.11 -m venv`); install it and run again",
+    )?;
+    status(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .arg("-r")
+            .arg(&requirements),
+    )?;
+    // Written last: a venv whose install was interrupted has no marker and is made again next time.
+    std::fs::write(&marker, format!("{wanted}\n"))?;
+    eprintln!("xtask: the LTI harness's venv is ready");
+    Ok(LtiHarness { script, python })
+}
+
+/// `cargo xtask lti-harness`: what `test` exports to the LTI tests, for running them by hand.
+fn print_lti_harness_env(root: &Path) -> Result<()> {
+    let harness = ensure_lti_harness(root)?;
+    println!(
+        "export RAMPART_TEST_LTI_HARNESS='{}'",
+        harness.script.display()
+    );
+    println!(
+        "export RAMPART_TEST_LTI_HARNESS_PYTHON='{}'",
+        harness.python.display()
+    );
+    Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -332,6 +430,7 @@ fn test(root: &Path) -> Result<()> {
     ]))?;
     ensure_chromium()?;
     ensure_xmllint()?;
+    let lti_harness = ensure_lti_harness(root)?;
     build_bundle(root)?;
     build_plugins(root)?;
     status(
@@ -379,8 +478,11 @@ fn test(root: &Path) -> Result<()> {
             .env("RAMPART_TEST_PLUGINS", built_plugins_dir(root))
             // The server's template test builds a plugin in the same target folder, reusing its deps.
             .env("RAMPART_TEST_PLUGIN_TARGET_DIR", plugins_target_dir(root))
-            // The server test builds a plugin made from the template into the same target folder.
-            .env("RAMPART_TEST_PLUGIN_TARGET_DIR", plugins_target_dir(root))
+            // The server's LTI tests run the conformance harness with the venv's Python. `RAMPART_TEST_*`,
+            // because `rampart` refuses other unknown `RAMPART_*` variables and some tests start it with
+            // the test's environment.
+            .env("RAMPART_TEST_LTI_HARNESS", &lti_harness.script)
+            .env("RAMPART_TEST_LTI_HARNESS_PYTHON", &lti_harness.python)
             .env("RUST_TEST_THREADS", "1"),
     )?;
     eprintln!("xtask: all checks passed");

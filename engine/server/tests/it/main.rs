@@ -1,11 +1,12 @@
 //! The server over HTTP, driven through `router(state)` without a socket, plus a real browser run
-//! (`browser.rs`) against the `rampart` binary.
+//! (`browser.rs`) against the `rampart` binary, and the LTI conformance harness (`lti_harness.rs`).
 
 mod broadcasts;
 mod browser;
 mod cli;
 mod courses;
 mod import;
+mod lti_harness;
 mod outbox;
 mod plugins;
 mod runtime;
