@@ -194,6 +194,142 @@ pub struct TocEntry {
     pub current: bool,
 }
 
+/// `/admin/lti`: how to connect an LMS, and the connections this admin may see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LtiOverview {
+    pub tool: LtiToolUrls,
+    pub platforms: Vec<LtiPlatformRow>,
+    pub consumers: Vec<LtiConsumerRow>,
+    /// `(id, name)` for platform admins' organisation pickers; empty for organisation admins.
+    pub organisations: Vec<(i64, String)>,
+    pub platform_admin: bool,
+}
+
+/// The URLs an LMS admin copies into their LMS.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LtiToolUrls {
+    /// OIDC login initiation.
+    pub login: String,
+    /// The launch (target link and redirect) URL.
+    pub launch: String,
+    pub deep_link: String,
+    /// The tool's public keyset.
+    pub jwks: String,
+    /// Dynamic Registration, without the one-time token.
+    pub registration: String,
+    pub lti11_launch: String,
+    /// `rampart.example.org`.
+    pub domain: String,
+}
+
+/// An LTI 1.3 platform (an LMS registration: issuer and client ID).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LtiPlatformRow {
+    pub id: i64,
+    pub organisation: String,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// `active`, `pending` or `disabled`.
+    pub status: String,
+    /// `manual` or `dynamic`.
+    pub registered_via: String,
+    pub deployments: Vec<String>,
+    /// Unix seconds.
+    pub last_launch_at: Option<i64>,
+    pub refused_launches_24h: i64,
+}
+
+/// An LTI 1.1 consumer (key and shared secret; the secret is never shown after it was created).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LtiConsumerRow {
+    pub id: i64,
+    pub organisation: String,
+    pub name: String,
+    pub key: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// `/admin/lti/platforms/:id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LtiPlatformDetail {
+    pub platform: LtiPlatformRow,
+    pub auth_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_url: String,
+    /// The latest launches, newest first, refused ones included.
+    pub launches: Vec<LtiLaunchRow>,
+    pub outbox: LtiOutboxView,
+    pub roster_members: i64,
+}
+
+/// One launch from a platform, accepted or refused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LtiLaunchRow {
+    /// Unix seconds.
+    pub at: i64,
+    pub accepted: bool,
+    /// `LtiResourceLinkRequest`, `LtiDeepLinkingRequest` …
+    pub message_type: String,
+    pub person: Option<String>,
+    /// Why it was refused (what to tell the LMS admin), or a note on an accepted one.
+    pub reason: String,
+}
+
+/// Scores waiting to go back to the LMS, sent, and given up on.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LtiOutboxView {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// The latest entries, newest first.
+    pub recent: Vec<LtiOutboxRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LtiOutboxRow {
+    /// Unix seconds.
+    pub created_at: i64,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub learner: String,
+    pub course: String,
+    pub last_error: Option<String>,
+}
+
+/// A platform registered by hand (the "Register a platform by hand" form, field for field).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewPlatformForm {
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub auth_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_url: String,
+    /// One per line or comma separated, as typed.
+    pub deployment_ids: String,
+    /// Platform admins name the organisation; organisation admins register for their own (`None`).
+    pub organisation_id: Option<i64>,
+}
+
+/// A new LTI 1.1 consumer: the secret is shown once.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewConsumer {
+    pub key: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for NewConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewConsumer")
+            .field("key", &self.key)
+            .field("secret", &"…")
+            .finish()
+    }
+}
+
 /// Errors as pages see them. Messages are written for people; internal details stay in the server log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AppError {
@@ -875,6 +1011,172 @@ pub async fn mark_notifications_read(csrf_token: String) -> Result<(), AppError>
     Ok(())
 }
 
+/// LTI for `/admin/lti`: the tool's URLs and the platforms and LTI 1.1 consumers this admin may see.
+#[server(name = LoadLtiOverview, input = GetUrl, prefix = "/api", endpoint = "lti_overview")]
+pub async fn lti_overview() -> Result<LtiOverview, AppError> {
+    let (state, user) = ssr::signed_in_user()?;
+    state.lti.overview(user).await
+}
+
+/// One LTI platform for `/admin/lti/platforms/:id`.
+#[server(name = LoadLtiPlatform, input = GetUrl, prefix = "/api", endpoint = "lti_platform")]
+pub async fn lti_platform(id: i64) -> Result<LtiPlatformDetail, AppError> {
+    let (state, user) = ssr::signed_in_user()?;
+    state.lti.platform(user, id).await
+}
+
+/// A one-time Dynamic Registration URL, then back to `/admin/lti?registration_url=<url>`. Platform admins
+/// name the organisation (`organisation_id`); organisation admins get one for their own.
+#[server(prefix = "/api", endpoint = "create_lti_registration_url")]
+pub async fn create_lti_registration_url(
+    csrf_token: String,
+    #[server(default)] organisation_id: String,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    let organisation = ssr::organisation_choice(&organisation_id)
+        .map_err(|e| e.keeping(&[("organisation_id", &organisation_id)]))?;
+    let url = state
+        .lti
+        .registration_url(user, organisation)
+        .await
+        .map_err(|e| e.keeping(&[("organisation_id", &organisation_id)]))?;
+    leptos_axum::redirect(&ssr::with_query(
+        "/admin/lti",
+        &[("registration_url", url.as_str())],
+    ));
+    Ok(())
+}
+
+/// Registers an LTI 1.3 platform by hand, then on to its page. Field errors name these fields.
+#[server(prefix = "/api", endpoint = "add_lti_platform")]
+pub async fn add_lti_platform(
+    csrf_token: String,
+    name: String,
+    issuer: String,
+    client_id: String,
+    auth_endpoint: String,
+    token_endpoint: String,
+    jwks_url: String,
+    #[server(default)] deployment_ids: String,
+    #[server(default)] organisation_id: String,
+) -> Result<i64, AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    let kept = [
+        ("name", name.clone()),
+        ("issuer", issuer.clone()),
+        ("client_id", client_id.clone()),
+        ("auth_endpoint", auth_endpoint.clone()),
+        ("token_endpoint", token_endpoint.clone()),
+        ("jwks_url", jwks_url.clone()),
+        ("deployment_ids", deployment_ids.clone()),
+        ("organisation_id", organisation_id.clone()),
+    ];
+    let keep = |e: AppError| e.keeping(&kept.each_ref().map(|(k, v)| (*k, v.as_str())));
+    let form = NewPlatformForm {
+        organisation_id: ssr::organisation_choice(&organisation_id).map_err(keep)?,
+        name: name.trim().to_owned(),
+        issuer: issuer.trim().to_owned(),
+        client_id: client_id.trim().to_owned(),
+        auth_endpoint: auth_endpoint.trim().to_owned(),
+        token_endpoint: token_endpoint.trim().to_owned(),
+        jwks_url: jwks_url.trim().to_owned(),
+        deployment_ids,
+    };
+    let name = form.name.clone();
+    let id = state.lti.add_platform(user, form).await.map_err(keep)?;
+    leptos_axum::redirect(&ssr::with_added(
+        &format!("/admin/lti/platforms/{id}"),
+        &name,
+    ));
+    Ok(id)
+}
+
+/// Approves (`status=active`) or disables (`status=disabled`) a platform, then back to `/admin/lti`.
+#[server(prefix = "/api", endpoint = "set_lti_platform_status")]
+pub async fn set_lti_platform_status(
+    csrf_token: String,
+    id: i64,
+    status: String,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    state
+        .lti
+        .set_platform_status(user, id, status.clone())
+        .await?;
+    leptos_axum::redirect(&ssr::with_query(
+        "/admin/lti",
+        &[
+            ("platform", id.to_string().as_str()),
+            ("status", status.as_str()),
+        ],
+    ));
+    Ok(())
+}
+
+/// Adds a deployment ID to a platform, then back to its page.
+#[server(prefix = "/api", endpoint = "add_lti_deployment")]
+pub async fn add_lti_deployment(
+    csrf_token: String,
+    id: i64,
+    deployment_id: String,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    let deployment_id = deployment_id.trim().to_owned();
+    state
+        .lti
+        .add_deployment(user, id, deployment_id.clone())
+        .await
+        .map_err(|e| e.keeping(&[("deployment_id", &deployment_id)]))?;
+    leptos_axum::redirect(&ssr::with_query(
+        &format!("/admin/lti/platforms/{id}"),
+        &[("deployment_added", deployment_id.as_str())],
+    ));
+    Ok(())
+}
+
+/// A new LTI 1.1 consumer, then back to `/admin/lti?consumer=<key>`. The secret never goes into a URL:
+/// the page takes it once with [`take_new_consumer_secret`].
+#[server(prefix = "/api", endpoint = "add_lti_consumer")]
+pub async fn add_lti_consumer(
+    csrf_token: String,
+    name: String,
+    #[server(default)] organisation_id: String,
+) -> Result<(), AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    let kept = [
+        ("name", name.as_str()),
+        ("organisation_id", organisation_id.as_str()),
+    ];
+    let organisation = ssr::organisation_choice(&organisation_id).map_err(|e| e.keeping(&kept))?;
+    let consumer = state
+        .lti
+        .add_consumer(user, name.trim().to_owned(), organisation)
+        .await
+        .map_err(|e| e.keeping(&kept))?;
+    leptos_axum::redirect(&ssr::with_query(
+        "/admin/lti",
+        &[("consumer", consumer.key.as_str())],
+    ));
+    Ok(())
+}
+
+/// The secret of the LTI 1.1 consumer `key` this user has just added, once (the server keeps it for ten
+/// minutes); `None` once it was taken or has expired. A POST: taking it changes state.
+#[server(prefix = "/api", endpoint = "take_new_consumer_secret")]
+pub async fn take_new_consumer_secret(
+    csrf_token: String,
+    key: String,
+) -> Result<Option<String>, AppError> {
+    let _ = csrf_token;
+    let (state, user) = ssr::signed_in_user()?;
+    state.lti.take_consumer_secret(user, key).await
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! Server-side glue: the state and per-request facts the server hands to server functions.
@@ -889,7 +1191,10 @@ pub mod ssr {
     use leptos::prelude::*;
     use plugin_api::views::{MenuEntry, NotificationsView, PluginPageData, PluginsOverview};
 
-    use super::{AppError, UserView};
+    use super::{
+        AppError, LtiOverview, LtiPlatformDetail, LtiToolUrls, NewConsumer, NewPlatformForm,
+        UserView,
+    };
 
     /// Builds a signed content-origin URL: `(package version, user, path in the package)`.
     pub type ContentLink = std::sync::Arc<dyn Fn(i64, i64, &str) -> String + Send + Sync>;
@@ -918,6 +1223,8 @@ pub mod ssr {
         pub player: PlayerOutline,
         /// The plugin host; [`NoPlugins`] where there is none.
         pub plugins: Arc<dyn Plugins>,
+        /// LTI administration; [`NoLti`] where there is none.
+        pub lti: Arc<dyn LtiAdmin>,
     }
 
     pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -1041,6 +1348,164 @@ pub mod ssr {
 
         fn unread_notifications(&self, _user: User) -> BoxFuture<i64> {
             Box::pin(async { 0 })
+        }
+    }
+
+    /// LTI administration, implemented by the server. Every call names the signed-in user; the server checks
+    /// they are an organisation admin (their organisation only) or a platform admin (every organisation).
+    pub trait LtiAdmin: Send + Sync {
+        /// `/admin/lti`: the tool's URLs, the platforms and LTI 1.1 consumers this user may see.
+        fn overview(&self, user: User) -> BoxFuture<Result<LtiOverview, AppError>>;
+        /// `/admin/lti/platforms/:id`: one platform with its deployments, last launches (and errors),
+        /// outbox.
+        fn platform(&self, user: User, id: i64) -> BoxFuture<Result<LtiPlatformDetail, AppError>>;
+        /// A one-time Dynamic Registration URL for the user's organisation (platform admins name one by
+        /// id).
+        fn registration_url(
+            &self,
+            user: User,
+            organisation_id: Option<i64>,
+        ) -> BoxFuture<Result<String, AppError>>;
+        /// Manual registration. Field errors are `AppError::Invalid { field, .. }` with the form field
+        /// names of [`NewPlatformForm`] (`name`, `issuer`, `client_id`, `auth_endpoint`,
+        /// `token_endpoint`, `jwks_url`, `deployment_ids`, `organisation_id`). Answers the platform's id.
+        fn add_platform(
+            &self,
+            user: User,
+            form: NewPlatformForm,
+        ) -> BoxFuture<Result<i64, AppError>>;
+        /// `status` is "active" (approve) or "disabled".
+        fn set_platform_status(
+            &self,
+            user: User,
+            id: i64,
+            status: String,
+        ) -> BoxFuture<Result<(), AppError>>;
+        /// Adds a deployment id to a platform. A field error names `deployment_id`.
+        fn add_deployment(
+            &self,
+            user: User,
+            id: i64,
+            deployment_id: String,
+        ) -> BoxFuture<Result<(), AppError>>;
+        /// A new LTI 1.1 consumer key and secret for the user's organisation (platform admins name one
+        /// by id); the secret is shown once. Field errors name `name` or `organisation_id`. The server
+        /// keeps the secret for [`LtiAdmin::take_consumer_secret`].
+        fn add_consumer(
+            &self,
+            user: User,
+            name: String,
+            organisation_id: Option<i64>,
+        ) -> BoxFuture<Result<NewConsumer, AppError>>;
+        /// The secret of the consumer `key` that this user added in the last 10 minutes, once: the server
+        /// keeps it in memory only, and forgets it when it is taken or expires (`None` then).
+        fn take_consumer_secret(
+            &self,
+            user: User,
+            key: String,
+        ) -> BoxFuture<Result<Option<String>, AppError>>;
+    }
+
+    /// No LTI (tests that build a [`WebState`] without it): an empty overview for admins; every change
+    /// is [`AppError::NotFound`].
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct NoLti;
+
+    fn no_lti() -> AppError {
+        AppError::NotFound("LTI is not available on this server.".into())
+    }
+
+    impl LtiAdmin for NoLti {
+        fn overview(&self, user: User) -> BoxFuture<Result<LtiOverview, AppError>> {
+            Box::pin(async move {
+                let platform_admin = accounts::has_role(&user, accounts::Role::PlatformAdmin);
+                if !platform_admin && !accounts::has_role(&user, accounts::Role::OrgAdmin) {
+                    return Err(AppError::Forbidden(
+                        "only administrators can manage LMS connections".into(),
+                    ));
+                }
+                Ok(LtiOverview {
+                    tool: LtiToolUrls::default(),
+                    platforms: Vec::new(),
+                    consumers: Vec::new(),
+                    organisations: Vec::new(),
+                    platform_admin,
+                })
+            })
+        }
+
+        fn platform(
+            &self,
+            _user: User,
+            _id: i64,
+        ) -> BoxFuture<Result<LtiPlatformDetail, AppError>> {
+            Box::pin(async { Err(no_lti()) })
+        }
+
+        fn registration_url(
+            &self,
+            _user: User,
+            _organisation_id: Option<i64>,
+        ) -> BoxFuture<Result<String, AppError>> {
+            Box::pin(async { Err(no_lti()) })
+        }
+
+        fn add_platform(
+            &self,
+            _user: User,
+            _form: NewPlatformForm,
+        ) -> BoxFuture<Result<i64, AppError>> {
+            Box::pin(async { Err(no_lti()) })
+        }
+
+        fn set_platform_status(
+            &self,
+            _user: User,
+            _id: i64,
+            _status: String,
+        ) -> BoxFuture<Result<(), AppError>> {
+            Box::pin(async { Err(no_lti()) })
+        }
+
+        fn add_deployment(
+            &self,
+            _user: User,
+            _id: i64,
+            _deployment_id: String,
+        ) -> BoxFuture<Result<(), AppError>> {
+            Box::pin(async { Err(no_lti()) })
+        }
+
+        fn add_consumer(
+            &self,
+            _user: User,
+            _name: String,
+            _organisation_id: Option<i64>,
+        ) -> BoxFuture<Result<NewConsumer, AppError>> {
+            Box::pin(async { Err(no_lti()) })
+        }
+
+        fn take_consumer_secret(
+            &self,
+            _user: User,
+            _key: String,
+        ) -> BoxFuture<Result<Option<String>, AppError>> {
+            Box::pin(async { Ok(None) })
+        }
+    }
+
+    /// An organisation picked from a form's list: empty is none (the user's own), otherwise an id.
+    pub fn organisation_choice(text: &str) -> Result<Option<i64>, AppError> {
+        match text.trim() {
+            "" => Ok(None),
+            text => text
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| AppError::Invalid {
+                    field: "organisation_id".into(),
+                    message: "Choose an organisation from the list".into(),
+                    entered: Vec::new(),
+                }),
         }
     }
 
@@ -1344,5 +1809,65 @@ mod plugin_form_tests {
         assert_eq!(decoded.query, args.query);
         let empty: PluginPage = decode("plugin=p&page=report");
         assert!(empty.query.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod lti_form_tests {
+    //! The LTI admin forms as browsers send them (see `plugin_form_tests`).
+
+    use super::*;
+
+    fn decode<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        serde_qs::Config::new(5, false)
+            .deserialize_str(body)
+            .unwrap_or_else(|e| panic!("{body}: {e}"))
+    }
+
+    #[test]
+    fn organisation_admins_send_no_organisation() {
+        let form: AddLtiPlatform = decode(
+            "csrf_token=t&name=Trust+Moodle&issuer=https%3A%2F%2Fmoodle.example\
+             &client_id=abc&auth_endpoint=https%3A%2F%2Fa&token_endpoint=https%3A%2F%2Ft\
+             &jwks_url=https%3A%2F%2Fk&deployment_ids=1%0D%0A2",
+        );
+        assert_eq!(form.name, "Trust Moodle");
+        assert_eq!(form.issuer, "https://moodle.example");
+        assert_eq!(form.deployment_ids, "1\r\n2");
+        assert_eq!(form.organisation_id, "");
+
+        let form: AddLtiPlatform = decode(
+            "csrf_token=t&name=n&issuer=i&client_id=c&auth_endpoint=a&token_endpoint=t\
+             &jwks_url=j&deployment_ids=&organisation_id=4",
+        );
+        assert_eq!(form.organisation_id, "4");
+        assert_eq!(form.deployment_ids, "");
+
+        let form: AddLtiConsumer = decode("csrf_token=t&name=Old+Moodle");
+        assert_eq!(
+            (form.name.as_str(), form.organisation_id.as_str()),
+            ("Old Moodle", "")
+        );
+        let form: CreateLtiRegistrationUrl = decode("csrf_token=t");
+        assert_eq!(form.organisation_id, "");
+    }
+
+    #[test]
+    fn status_and_deployment_forms() {
+        let form: SetLtiPlatformStatus = decode("csrf_token=t&id=7&status=active");
+        assert_eq!((form.id, form.status.as_str()), (7, "active"));
+        let form: AddLtiDeployment = decode("csrf_token=t&id=7&deployment_id=dep-1");
+        assert_eq!((form.id, form.deployment_id.as_str()), (7, "dep-1"));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_organisation_is_an_id_or_none() {
+        assert_eq!(ssr::organisation_choice(""), Ok(None));
+        assert_eq!(ssr::organisation_choice(" 4 "), Ok(Some(4)));
+        assert_eq!(
+            ssr::organisation_choice("x").unwrap_err().field(),
+            Some("organisation_id")
+        );
     }
 }

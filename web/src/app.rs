@@ -18,6 +18,7 @@ use leptos_router::{SsrMode, path};
 use crate::api::*;
 use plugin_api::views::MenuEntry;
 
+mod lti;
 mod notifications;
 mod plugins;
 
@@ -91,6 +92,16 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=path!("/admin/plugins")
                     view=|| view! { <Page><plugins::PluginsAdminPage /></Page> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/lti")
+                    view=|| view! { <Page><lti::LtiAdminPage /></Page> }
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/lti/platforms/:id")
+                    view=|| view! { <Page><lti::LtiPlatformPage /></Page> }
                     ssr=SsrMode::Async
                 />
                 <Route
@@ -253,6 +264,7 @@ fn SiteHeader(
                         {link("/admin/users", "Users")}
                         {link("/admin/audit", "Audit log")}
                         {link("/admin/plugins", "Plugins")}
+                        {link("/admin/lti", "LMS (LTI)")}
                     })}
                 </ul>
                 <div class="nav-account">

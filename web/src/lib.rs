@@ -11,7 +11,8 @@ pub use app::{App, shell};
 compile_error!("the `ssr` and `hydrate` features of `web` are mutually exclusive");
 
 /// Entry point of the browser bundle. Pages are rendered on the server; only `#[island]` components
-/// (navigation menu, password reveal, table filter) become interactive, which keeps the bundle small.
+/// (navigation menu, password reveal, table filter, the LTI page's copy buttons) become interactive, which
+/// keeps the bundle small.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -264,7 +264,7 @@ fn block_view(ctx: &PageContext, index: usize, block: Block) -> AnyView {
     }
 }
 
-fn tone_class(base: &str, tone: Tone) -> String {
+pub(super) fn tone_class(base: &str, tone: Tone) -> String {
     format!("{base} tone-{}", tone.as_str())
 }
 
@@ -711,7 +711,7 @@ fn coordinate(value: f64) -> String {
     format!("{value:.1}")
 }
 
-fn chart_view(index: usize, chart: Chart) -> AnyView {
+pub(super) fn chart_view(index: usize, chart: Chart) -> AnyView {
     let geometry = plugin_ui::chart_geometry(&chart);
     let summary = plugin_ui::chart_summary(&chart);
     let (left, top, width, height) = geometry.plot;
