@@ -15,7 +15,22 @@
   const root = document.getElementById('player');
   const frame = document.getElementById('player-frame');
   const statusLine = document.getElementById('player-status');
-  if (!root || !frame || !root.dataset.item) return;
+  if (!root || !frame) return;
+  // Inside an LMS frame (LTI) there is no session cookie: the launch-bound token arrives in the URL
+  // fragment (never sent to a server) and goes with every API call as a bearer token instead of the
+  // cookie and CSRF header. The item may be left for the server to choose (where the learner left off).
+  const lti = root.dataset.lti === '1';
+  const launchToken = lti ? decodeURIComponent(window.location.hash.slice(1)) : '';
+  if (lti ? !launchToken : !root.dataset.item) {
+    if (lti) {
+      statusLine.textContent = 'This course window has no launch. Open the activity again from your learning system.';
+    }
+    return;
+  }
+  // Credentials for an API call: the bearer token in LTI mode, else the session cookie (+ CSRF header).
+  function authHeaders(extra) {
+    return lti ? { ...extra, authorization: `Bearer ${launchToken}` } : extra;
+  }
 
   const EVERY_MS = 5000;
   let launch = null;
@@ -45,13 +60,13 @@
     try {
       response = await fetch('/api/runtime/launch', {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: {
+        credentials: lti ? 'omit' : 'same-origin',
+        headers: authHeaders(lti ? { 'content-type': 'application/json', accept: 'application/json' } : {
           'content-type': 'application/json',
           accept: 'application/json',
           'x-csrf-token': root.dataset.csrf,
-        },
-        body: JSON.stringify({ package: Number(root.dataset.package), item: root.dataset.item }),
+        }),
+        body: JSON.stringify({ package: Number(root.dataset.package), item: root.dataset.item || undefined }),
       });
     } catch (error) {
       mark('failed');
@@ -92,8 +107,8 @@
     try {
       response = await fetch(launch.commit_url, {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        credentials: lti ? 'omit' : 'same-origin',
+        headers: authHeaders({ 'content-type': 'application/json', accept: 'application/json' }),
         body: body(finalAsked),
       });
     } catch (error) {
@@ -167,17 +182,22 @@
       return go(itemHref(answer.nav_request.target));
     }
     if (request === 'exit-all' || request === 'suspend-all' || request === 'abandon-all') {
+      if (lti) return say('You have left the course. Your progress is saved and your learning system has your result.');
       return go('/dashboard');
     }
     say('This activity has ended. Choose Continue or another part from the contents.');
     refreshOutline();
   }
 
-  const itemHref = (id) => `/learn/${root.dataset.package}?item=${encodeURIComponent(id)}`;
+  const itemHref = (id) =>
+    lti
+      ? `${root.dataset.itemBase}?item=${encodeURIComponent(id)}#${encodeURIComponent(launchToken)}`
+      : `/learn/${root.dataset.package}?item=${encodeURIComponent(id)}`;
 
   // After an activity ends, statuses change and later parts may unlock: read the outline again
   // (`/api/player`, the page's own read-only server function) and update the contents and Continue.
   async function refreshOutline() {
+    if (lti) return; // the LTI frame shows one activity and no contents
     let view;
     try {
       const query = `package_id=${encodeURIComponent(root.dataset.package)}&item=${encodeURIComponent(launch.item)}`;
@@ -285,15 +305,16 @@
     if (pending.length === 0 && !isFinal) return;
     const payload = body(isFinal);
     let sent = false;
-    if (navigator.sendBeacon) {
+    // A beacon cannot carry the bearer token, so LTI frames use a keepalive fetch.
+    if (navigator.sendBeacon && !lti) {
       sent = navigator.sendBeacon(launch.commit_url, new Blob([payload], { type: 'text/plain' }));
     }
     if (!sent) {
       fetch(launch.commit_url, {
         method: 'POST',
         keepalive: true,
-        credentials: 'same-origin',
-        headers: { 'content-type': 'text/plain' },
+        credentials: lti ? 'omit' : 'same-origin',
+        headers: authHeaders({ 'content-type': 'text/plain' }),
         body: payload,
       }).catch(() => {});
     }

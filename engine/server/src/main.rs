@@ -44,6 +44,41 @@ enum Command {
     /// Create, build, install and manage plugins (see docs/plugins.md).
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Connect LMSs: registration URLs, LTI 1.1 consumers, tool keys (see docs/lti.md).
+    #[command(subcommand)]
+    Lti(LtiCommand),
+}
+
+#[derive(Subcommand)]
+enum LtiCommand {
+    /// Print a one-time LTI Dynamic Registration URL for an organisation (valid 24 hours).
+    RegistrationUrl {
+        /// The organisation's name or slug.
+        #[arg(long)]
+        org: String,
+    },
+    /// LTI 1.1 consumers.
+    #[command(subcommand)]
+    Consumer(LtiConsumerCommand),
+    /// Make a new tool signing key; the old one stays published for 7 days.
+    RotateKeys,
+    /// Print the tool's URLs to give an LMS.
+    Urls,
+}
+
+#[derive(Subcommand)]
+enum LtiConsumerCommand {
+    /// Add an LTI 1.1 consumer and print its key and secret (the secret is shown only now).
+    Add {
+        /// The organisation's name or slug.
+        #[arg(long)]
+        org: String,
+        /// A name to recognise it by (default: the organisation's name and "LMS").
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List consumers (keys only).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -259,7 +294,67 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Org(command) => org(command, &config).await,
         Command::User(command) => user(command, &config).await,
         Command::Plugin(command) => plugin(command, &config).await,
+        Command::Lti(command) => lti(command, &config).await,
     }
+}
+
+async fn lti(command: LtiCommand, config: &Config) -> anyhow::Result<()> {
+    let store = server::serve::open_store(config).await?;
+    let state = server::serve::app_state(config, store)?;
+    let store = state.accounts.store().clone();
+    let find_org = |name: String| {
+        let store = store.clone();
+        async move {
+            store.find_organisation(&name).await.with_context(|| {
+                format!("there is no organisation called {name:?}; `rampart org list` shows them")
+            })
+        }
+    };
+    match command {
+        LtiCommand::RegistrationUrl { org } => {
+            let organisation = find_org(org).await?;
+            let url =
+                server::lti::register::registration_url(&state, organisation.id, None).await?;
+            println!("{url}");
+            eprintln!(
+                "paste it into the LMS's dynamic registration (one use, valid for 24 hours); it registers for {}",
+                organisation.name
+            );
+        }
+        LtiCommand::Consumer(LtiConsumerCommand::Add { org, name }) => {
+            let organisation = find_org(org).await?;
+            let name = name.unwrap_or_else(|| format!("{} LMS", organisation.name));
+            let (key, secret) =
+                server::lti::lti11::add_consumer(&state, organisation.id, &name).await?;
+            println!("launch URL: {}", state.lti.urls().lti11_launch);
+            println!("consumer key: {key}");
+            println!("shared secret: {secret}");
+            eprintln!("keep the secret safe: Rampart stores it sealed and will not show it again");
+        }
+        LtiCommand::Consumer(LtiConsumerCommand::List) => {
+            for consumer in store.lti11_consumers(None).await? {
+                println!(
+                    "{}\t{}\torganisation {}",
+                    consumer.consumer_key, consumer.name, consumer.organisation_id
+                );
+            }
+        }
+        LtiCommand::RotateKeys => {
+            state.lti.ensure_keys(&store).await?;
+            let kid = server::lti::keys::rotate(&store, state.lti.secret_key(), state.clock.now())
+                .await?;
+            println!("new signing key {kid}; the previous key stays published for 7 days");
+            eprintln!("running servers pick it up within 10 minutes, or at once on restart");
+        }
+        LtiCommand::Urls => {
+            let urls = state.lti.urls();
+            println!("login (OIDC initiation): {}", urls.login);
+            println!("launch / redirect URI:    {}", urls.launch);
+            println!("public key set (JWKS):    {}", urls.jwks);
+            println!("LTI 1.1 launch:           {}", urls.lti11_launch);
+        }
+    }
+    Ok(())
 }
 
 fn plugin_authoring(command: &PluginCommand) -> std::process::ExitCode {

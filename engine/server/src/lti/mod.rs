@@ -200,6 +200,11 @@ impl Lti {
         &self.secret
     }
 
+    /// The server secret, for `rampart lti rotate-keys`.
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.secret
+    }
+
     /// Drops a platform's cached service tokens (the platform said one is no longer valid).
     fn forget_token(&self, platform_id: i64) {
         self.service_tokens
@@ -269,6 +274,10 @@ pub async fn start(state: &AppState) -> anyhow::Result<()> {
                 .await
             {
                 tracing::warn!(%error, "could not clear spent LTI states");
+            }
+            // A rotation by `rampart lti rotate-keys` in another process is picked up here.
+            if let Err(error) = cleaner.lti.reload_keys(cleaner.accounts.store()).await {
+                tracing::warn!(%error, "could not reload the LTI keys");
             }
         }
     });
