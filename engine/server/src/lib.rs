@@ -139,7 +139,9 @@ impl AppState {
                 Box::pin(async move { player::outline(&state, &user, package_id, item).await })
             }),
             plugins: Arc::new(self.host_plugins()),
-            lti: Arc::new(web::api::ssr::NoLti),
+            lti: Arc::new(lti::admin::Admin {
+                state: self.clone(),
+            }),
             content_link: std::sync::Arc::new(move |version, user, path| {
                 let token = tokens.issue(version, user, PREVIEW_TTL_SECS);
                 format!("{content_url}/content/{token}/{version}/{path}")

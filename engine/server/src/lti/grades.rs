@@ -84,6 +84,11 @@ pub async fn queue(state: &AppState, user_id: i64, package_id: i64, result: &Att
     let now = state.clock.now();
     let completion = result.completion();
     let scaled = result.scaled();
+    // A gradebook wants results, not every pause: a session that ended with neither a score nor the
+    // course completed sends nothing (the next one that does will).
+    if completion != Completion::Completed && scaled.is_none() {
+        return;
+    }
     let payload = Payload {
         completion,
         scaled,

@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod courses;
 mod import;
+mod lti;
 mod lti_harness;
 mod outbox;
 mod plugins;

@@ -1,0 +1,568 @@
+//! LTI end to end against a real server on a real port, on SQLite and PostgreSQL: the conformance
+//! harness (`../shared/lti-harness`, an LMS written with independent Python libraries) registers,
+//! launches (and sends the forged and replayed launches that must be refused), deep links and launches
+//! over LTI 1.1; a learner then really completes the course through the run-time API with the
+//! launch-bound token, and the score and the outcome must reach the harness's AGS and Basic Outcomes
+//! endpoints through the grade outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use accounts::{ManualClock, SecretKey};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use server::AppState;
+use store::{NewLtiPlatform, Store};
+
+use crate::lti_harness::{CLIENT_ID, DEPLOYMENT_ID, HarnessPlatform};
+use crate::support::{TestApp, state_with, zip_bytes};
+
+store::contract_tests!(
+    lti13_launches_are_verified_and_a_completed_course_scores_in_the_lms,
+    deep_linking_returns_signed_course_links,
+    dynamic_registration_registers_the_platform_once,
+    lti11_launches_are_verified_and_the_outcome_reaches_the_lms,
+    refused_launches_show_a_page_and_create_nothing,
+    the_key_set_is_published_and_rotation_keeps_the_old_key,
+    a_launch_token_opens_only_its_own_course,
+);
+
+/// One SCORM 1.2 SCO with a mastery score: completing it with a score completes the course.
+const MANIFEST: &str = r#"<manifest identifier="lti-course" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="O"><organization identifier="O"><title>Phishing basics</title>
+    <item identifier="S1" identifierref="R1"><title>Phishing basics</title><adlcp:masteryscore>50</adlcp:masteryscore></item>
+  </organization></organizations>
+  <resources>
+    <resource identifier="R1" type="webcontent" adlcp:scormtype="sco" href="one.html"><file href="one.html"/></resource>
+  </resources>
+</manifest>"#;
+
+/// A real server on a free port with a clock at the real time (the harness signs with real times).
+struct LiveServer {
+    state: AppState,
+    base: String,
+    organisation_id: i64,
+    package_id: i64,
+    http: reqwest::Client,
+}
+
+impl LiveServer {
+    async fn start(store: &Store) -> LiveServer {
+        // The course and the organisation, made through the ordinary admin pages.
+        let mut admin = TestApp::with_admin(store).await;
+        let token = admin.csrf_token().await;
+        let zip = zip_bytes(&[("imsmanifest.xml", MANIFEST), ("one.html", "<p>one</p>")]);
+        let uploaded = admin
+            .upload(
+                "/admin/packages/upload",
+                Some(&token),
+                "course.zip",
+                &zip,
+                "text/html",
+            )
+            .await;
+        assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+        admin.create_org("Leeds Trust").await;
+        let organisation_id = store.find_organisation("leeds-trust").await.unwrap().id;
+        let package_id = store.list_packages(None).await.unwrap()[0].id;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let clock = Arc::new(ManualClock::new(now));
+        let state = state_with(store, &base, SecretKey::generate(), clock);
+        server::lti::start(&state).await.unwrap();
+        let app = server::router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        LiveServer {
+            state,
+            base,
+            organisation_id,
+            package_id,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn store(&self) -> &Store {
+        self.state.accounts.store()
+    }
+
+    /// Registers the harness platform by hand (as an admin would) and binds its resource link.
+    async fn register_harness(&self, platform: &HarnessPlatform) -> i64 {
+        let deployments = vec![DEPLOYMENT_ID.to_owned()];
+        let id = self
+            .store()
+            .insert_lti_platform(
+                &NewLtiPlatform {
+                    organisation_id: self.organisation_id,
+                    name: "Harness LMS",
+                    issuer: &platform.issuer(),
+                    client_id: CLIENT_ID,
+                    auth_endpoint: &platform.auth_url(),
+                    token_endpoint: &platform.token_url(),
+                    jwks_url: &platform.jwks_url(),
+                    status: "active",
+                    registered_via: "manual",
+                    deployment_ids: &deployments,
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        self.state
+            .lti
+            .refresh_frame_ancestors(self.store())
+            .await
+            .unwrap();
+        id
+    }
+
+    /// Binds a resource link to the course, as deep linking would have.
+    async fn bind(&self, source: &str, resource_link_id: &str) {
+        let link = self
+            .store()
+            .upsert_resource_link(
+                source,
+                self.organisation_id,
+                resource_link_id,
+                None,
+                None,
+                None,
+                1,
+            )
+            .await
+            .unwrap();
+        self.store()
+            .bind_resource_link(link.id, self.package_id)
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the LMS identity has been launched and has somewhere for its result to go.
+    async fn launched_user(&self, issuer: &str, subject: &str) -> i64 {
+        for _ in 0..600 {
+            if let Some(user_id) = self.store().lti_identity(issuer, subject).await.unwrap()
+                && !self
+                    .store()
+                    .grade_targets(user_id, self.package_id)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            {
+                return user_id;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{subject} of {issuer} was never launched");
+    }
+
+    async fn post(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+        let body = serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// The learner plays the course in the LMS frame: the player's own calls with the launch-bound
+    /// token (no cookie), passing with 80 %.
+    async fn complete_course(&self, user_id: i64) {
+        let token = self.state.lti.launch_token(user_id, self.package_id);
+        let (status, launched) = self
+            .post(
+                "/api/runtime/launch",
+                &token,
+                &json!({ "package": self.package_id }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{launched}");
+        let calls = json!([
+            {"call": "initialize"},
+            {"call": "set-value", "element": "cmi.core.score.raw", "value": "80"},
+            {"call": "set-value", "element": "cmi.core.lesson_status", "value": "passed"},
+            {"call": "commit"},
+            {"call": "terminate"},
+        ]);
+        let batch = json!({
+            "attempt": launched["attempt"], "item": launched["item"], "launch": launched["launch"],
+            "seq": launched["seq"], "calls": calls, "final": true, "token": launched["token"],
+        });
+        let (status, answer) = self.post("/api/runtime/commit", &token, &batch).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["ended"], true, "{answer}");
+    }
+
+    async fn outbox(&self, source: &str) -> store::GradeOutboxCounts {
+        self.store().outbox_counts(source).await.unwrap()
+    }
+}
+
+async fn lti13_launches_are_verified_and_a_completed_course_scores_in_the_lms(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let platform = HarnessPlatform::new();
+    let platform_id = server.register_harness(&platform).await;
+    server
+        .bind(&format!("p{platform_id}"), "rl-harness-1")
+        .await;
+
+    let mut run = platform.start(
+        "lti13",
+        &[
+            "--tool-base",
+            &server.base,
+            "--score-wait",
+            "120",
+            "--strict-status",
+        ],
+    );
+    run.wait_for_line(
+        "valid launch: tool accepts LtiResourceLinkRequest",
+        Duration::from_secs(120),
+    )
+    .await;
+    let user_id = server
+        .launched_user(&platform.issuer(), "harness-user-1")
+        .await;
+    server.complete_course(user_id).await;
+    let run = run.finish(Duration::from_secs(240)).await;
+    run.assert_passed(&[]);
+    assert!(
+        run.lines
+            .iter()
+            .any(|l| l.contains("[PASS] AGS score posted")),
+        "{run}"
+    );
+
+    // The learner was provisioned once, in the platform's organisation, with what the LMS sent.
+    let user = store.user(user_id).await.unwrap();
+    assert_eq!(user.display_name, "Harness Learner");
+    assert_eq!(user.organisation_id, Some(server.organisation_id));
+    assert_eq!(user.roles, vec!["learner".to_owned()]);
+    // Every refused launch is in the admin's log with its reason, and no token is in any reason.
+    let launches = store
+        .lti_launches(&format!("p{platform_id}"), 100)
+        .await
+        .unwrap();
+    // Seven of the harness's nine forgeries name this platform (a forged or replayed state names none,
+    // so those two are logged without one).
+    let refused: Vec<_> = launches.iter().filter(|l| !l.accepted).collect();
+    assert_eq!(refused.len(), 7, "{launches:?}");
+    assert!(
+        refused.iter().any(|l| l.reason.contains("expired")),
+        "{refused:?}"
+    );
+    assert!(
+        refused.iter().all(|l| !l.reason.contains("eyJ")),
+        "{refused:?}"
+    );
+    // The result went out once and is recorded as sent.
+    let outbox = server.outbox(&format!("p{platform_id}")).await;
+    assert_eq!((outbox.sent, outbox.failed), (1, 0), "{outbox:?}");
+}
+
+async fn deep_linking_returns_signed_course_links(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let platform = HarnessPlatform::new();
+    let platform_id = server.register_harness(&platform).await;
+    let run = platform
+        .run(
+            "deeplink",
+            &["--tool-base", &server.base],
+            Duration::from_secs(120),
+        )
+        .await;
+    run.assert_passed(&[]);
+    let launches = store
+        .lti_launches(&format!("p{platform_id}"), 10)
+        .await
+        .unwrap();
+    assert!(
+        launches
+            .iter()
+            .any(|l| l.accepted && l.message_type == "LtiDeepLinkingRequest"),
+        "{launches:?}"
+    );
+}
+
+async fn dynamic_registration_registers_the_platform_once(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let platform = HarnessPlatform::new();
+    let url = server::lti::register::registration_url(&server.state, server.organisation_id, None)
+        .await
+        .unwrap();
+    assert!(
+        url.starts_with(&format!("{}/lti/register/", server.base)),
+        "{url}"
+    );
+    let run = platform
+        .run("register", &["--init-url", &url], Duration::from_secs(120))
+        .await;
+    run.assert_passed(&[]);
+    let registered = store
+        .lti_platforms_by_issuer(&platform.issuer())
+        .await
+        .unwrap();
+    assert_eq!(registered.len(), 1, "{registered:?}");
+    assert_eq!(registered[0].status, "active");
+    assert_eq!(registered[0].registered_via, "dynamic");
+    assert_eq!(registered[0].organisation_id, server.organisation_id);
+    assert!(
+        !store
+            .lti_deployments(registered[0].id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The same URL again: registered, but waiting for an admin's approval.
+    let again = platform
+        .run("register", &["--init-url", &url], Duration::from_secs(120))
+        .await;
+    again.assert_passed(&[]);
+    let registered = store
+        .lti_platforms_by_issuer(&platform.issuer())
+        .await
+        .unwrap();
+    assert_eq!(registered.len(), 2, "{registered:?}");
+    assert_eq!(registered[1].status, "pending");
+
+    // A URL Rampart never made registers nothing.
+    let forged = reqwest::get(format!(
+        "{}/lti/register/not-a-token?openid_configuration={}/.well-known/openid-configuration",
+        server.base,
+        platform.issuer()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(forged.status().as_u16(), 404);
+    assert_eq!(
+        store
+            .lti_platforms_by_issuer(&platform.issuer())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn lti11_launches_are_verified_and_the_outcome_reaches_the_lms(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let platform = HarnessPlatform::new();
+    let (key, secret) =
+        server::lti::lti11::add_consumer(&server.state, server.organisation_id, "Old Moodle")
+            .await
+            .unwrap();
+    let consumer = store.lti11_consumer_by_key(&key).await.unwrap().unwrap();
+    assert!(
+        !consumer.secret_sealed.contains(&secret),
+        "the secret is sealed at rest"
+    );
+    server
+        .bind(&format!("c{}", consumer.id), "rl-harness-11")
+        .await;
+    let launch_url = format!("{}/lti11/launch", server.base);
+    let mut run = platform.start(
+        "lti11",
+        &[
+            "--launch-url",
+            &launch_url,
+            "--key",
+            &key,
+            "--secret",
+            &secret,
+            "--score-wait",
+            "120",
+            "--strict-status",
+        ],
+    );
+    run.wait_for_line(
+        "LTI 1.1 valid basic-lti-launch-request accepted",
+        Duration::from_secs(120),
+    )
+    .await;
+    let user_id = server
+        .launched_user(&format!("lti11:{key}"), "harness-user-11")
+        .await;
+    server.complete_course(user_id).await;
+    let run = run.finish(Duration::from_secs(240)).await;
+    run.assert_passed(&[]);
+    assert!(
+        run.lines
+            .iter()
+            .any(|l| l.contains("[PASS] LTI 1.1 replaceResult posted")),
+        "{run}"
+    );
+    let outbox = server.outbox(&format!("c{}", consumer.id)).await;
+    assert_eq!((outbox.sent, outbox.failed), (1, 0), "{outbox:?}");
+}
+
+async fn refused_launches_show_a_page_and_create_nothing(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let users_before = store.count_users().await.unwrap();
+    let client = &server.http;
+    // A launch with a state Rampart never issued.
+    let forged = client
+        .post(format!("{}/lti/launch", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("id_token=eyJhbGciOiJub25lIn0.e30.&state=made-up")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 400);
+    let page = forged.text().await.unwrap();
+    assert!(page.contains("This course could not be opened"), "{page}");
+    assert!(
+        page.contains("What to tell your LMS administrator"),
+        "{page}"
+    );
+    assert!(page.contains("state is unknown"), "{page}");
+    assert!(!page.contains("eyJ"), "the page repeats no token: {page}");
+    // A login from an issuer nobody registered.
+    let login = client
+        .get(format!(
+            "{}/lti/login?iss=https://evil.example&login_hint=x&target_link_uri={}/lti/launch",
+            server.base, server.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 400);
+    assert!(
+        login.text().await.unwrap().contains("not registered"),
+        "the reason is specific"
+    );
+    // An LTI 1.1 launch with an unknown key.
+    let lti11 = client
+        .post(format!("{}/lti11/launch", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("oauth_consumer_key=nobody&oauth_signature=x&resource_link_id=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lti11.status().as_u16(), 401);
+    assert_eq!(store.count_users().await.unwrap(), users_before);
+}
+
+async fn the_key_set_is_published_and_rotation_keeps_the_old_key(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let jwks = |server: &LiveServer| {
+        let url = format!("{}/.well-known/jwks.json", server.base);
+        async move {
+            let text = reqwest::get(url).await.unwrap().text().await.unwrap();
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    let first = jwks(&server).await;
+    let keys = first["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{first}");
+    assert_eq!(keys[0]["alg"], "RS256");
+    assert!(keys[0]["kid"].as_str().is_some_and(|k| !k.is_empty()));
+    assert!(keys[0].get("d").is_none(), "no private part is published");
+    let stored = store.tool_keys().await.unwrap();
+    assert!(
+        stored[0].private_sealed.starts_with("v1.")
+            && !stored[0].private_sealed.contains("PRIVATE"),
+        "the private key is sealed at rest"
+    );
+
+    let new_kid = server::lti::keys::rotate(
+        store,
+        server.state.lti.secret_key(),
+        server.state.clock.now(),
+    )
+    .await
+    .unwrap();
+    server.state.lti.reload_keys(store).await.unwrap();
+    let rotated = jwks(&server).await;
+    let kids: Vec<&str> = rotated["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids.len(), 2, "{rotated}");
+    assert!(kids.contains(&new_kid.as_str()));
+    assert!(kids.contains(&keys[0]["kid"].as_str().unwrap()));
+    assert_eq!(
+        server.state.lti.keys.signing().unwrap().kid(),
+        new_kid,
+        "new messages are signed with the new key"
+    );
+}
+
+async fn a_launch_token_opens_only_its_own_course(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let user = store
+        .provision_lti_user(
+            "https://lms.example",
+            "learner-9",
+            &store::NewUser {
+                organisation_id: Some(server.organisation_id),
+                email: "lti-9@lti.invalid".into(),
+                display_name: "Nine".into(),
+                password_hash: None,
+                roles: vec!["learner".into()],
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let token = server.state.lti.launch_token(user.id, server.package_id);
+    let (status, _) = server
+        .post(
+            "/api/runtime/launch",
+            &token,
+            &json!({ "package": server.package_id + 1000 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = server
+        .post(
+            "/api/runtime/launch",
+            &format!("{token}x"),
+            &json!({ "package": server.package_id }),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an altered token is refused"
+    );
+    let (status, launched) = server
+        .post(
+            "/api/runtime/launch",
+            &token,
+            &json!({ "package": server.package_id }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{launched}");
+    // The token works only in the header: the page URL carries it in the fragment, never to a server.
+    let page = reqwest::get(format!("{}/lti/play/{}", server.base, server.package_id))
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.headers().get("x-frame-options").is_none());
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors"), "{csp}");
+    assert!(
+        page.headers().get("set-cookie").is_none(),
+        "no cookie in the frame"
+    );
+}
