@@ -80,6 +80,18 @@ pub struct LtiResourceLink {
     pub created_at: i64,
 }
 
+/// What a launch says about its resource link.
+#[derive(Clone, Copy, Debug)]
+pub struct NewResourceLink<'a> {
+    /// `p<platform id>` or `c<consumer id>`.
+    pub source: &'a str,
+    pub organisation_id: i64,
+    pub resource_link_id: &'a str,
+    pub context_id: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub lineitem_url: Option<&'a str>,
+}
+
 /// Where one learner's result for one resource link goes.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct GradeTarget {
@@ -425,7 +437,10 @@ impl Store {
     }
 
     /// The organisation a registration token was made for, usable or not.
-    pub async fn registration_token_organisation_any(&self, token_hash: &str) -> Result<Option<i64>> {
+    pub async fn registration_token_organisation_any(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<i64>> {
         with_pool!(self, pool => sqlx::query_scalar(
             "SELECT organisation_id FROM lti_registration_tokens WHERE token_hash = $1")
             .bind(token_hash)
@@ -577,12 +592,7 @@ impl Store {
     /// The resource link, created on first launch; its title, context and line item are refreshed.
     pub async fn upsert_resource_link(
         &self,
-        source: &str,
-        organisation_id: i64,
-        resource_link_id: &str,
-        context_id: Option<&str>,
-        title: Option<&str>,
-        lineitem_url: Option<&str>,
+        link: &NewResourceLink<'_>,
         now: i64,
     ) -> Result<LtiResourceLink> {
         let sql = format!(
@@ -595,12 +605,12 @@ impl Store {
              RETURNING {LINK_COLUMNS}"
         );
         with_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(source)
-            .bind(organisation_id)
-            .bind(resource_link_id)
-            .bind(context_id)
-            .bind(title)
-            .bind(lineitem_url)
+            .bind(link.source)
+            .bind(link.organisation_id)
+            .bind(link.resource_link_id)
+            .bind(link.context_id)
+            .bind(link.title)
+            .bind(link.lineitem_url)
             .bind(now)
             .fetch_one(pool)
             .await

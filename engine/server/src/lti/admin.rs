@@ -318,13 +318,8 @@ impl Admin {
             Err(error) => return Err(internal(error)),
         };
         let _ = self.state.lti.refresh_frame_ancestors(self.store()).await;
-        self.audit(
-            &user,
-            organisation_id,
-            "lti.platform.add",
-            &new.issuer.to_owned(),
-        )
-        .await;
+        self.audit(&user, organisation_id, "lti.platform.add", new.issuer)
+            .await;
         Ok(id)
     }
 }

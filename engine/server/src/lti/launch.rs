@@ -23,7 +23,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lti::launch::{Launch, LaunchError, MessageType};
 use lti::roles::RampartRole;
 use serde::{Deserialize, Serialize};
-use store::{LtiPlatform, NewGradeTarget, NewLtiLaunch, NewUser, Store, User};
+use store::{LtiPlatform, NewGradeTarget, NewLtiLaunch, NewResourceLink, NewUser, Store, User};
 
 use super::page::{Page, esc, js, refusal};
 use super::{hash_hex, random_token};
@@ -584,8 +584,15 @@ fn bind_check_page(
          <script nonce=\"{nonce}\">{script}</script>",
         sealed = esc(&sealed),
         nonce = page.nonce,
-        script = format!(
-            "(function(){{'use strict';\
+        script = storage_get_script(target, &platform_origin, login_state),
+    );
+    page.into_response()
+}
+
+/// Reads the state back from platform storage and confirms the launch with it.
+fn storage_get_script(target: &str, platform_origin: &str, login_state: &str) -> String {
+    format!(
+        "(function(){{'use strict';\
              var target={target},origin={origin};\
              var frame=target==='_parent'?window.parent:(window.parent.frames[target]||window.parent);\
              var id='get-'+Math.random().toString(36).slice(2);\
@@ -595,12 +602,10 @@ fn bind_check_page(
                if(typeof e.data.value!=='string'||!e.data.value){{document.getElementById('lti-status').textContent='Your learning system did not confirm this launch. Open the activity again.';return;}}\
                var form=document.getElementById('lti-confirm');form.elements.state.value=e.data.value;form.submit();}});\
              frame.postMessage({{subject:'lti.get_data',message_id:id,key:key}},origin);}})();",
-            target = js(target),
-            origin = js(&platform_origin),
-            hash_hint = js(login_state),
-        ),
-    );
-    page.into_response()
+        target = js(target),
+        origin = js(platform_origin),
+        hash_hint = js(login_state),
+    )
 }
 
 /// `POST /lti/launch/confirm`: the state read back from platform storage, with the sealed verified
@@ -814,12 +819,14 @@ async fn resource_link(
     let lineitem = launch.ags.as_ref().and_then(|ags| ags.lineitem.as_deref());
     let mut stored_link = store
         .upsert_resource_link(
-            &source,
-            platform.organisation_id,
-            &link.id,
-            launch.context.as_ref().map(|c| c.id.as_str()),
-            link.title.as_deref(),
-            lineitem,
+            &NewResourceLink {
+                source: &source,
+                organisation_id: platform.organisation_id,
+                resource_link_id: &link.id,
+                context_id: launch.context.as_ref().map(|c| c.id.as_str()),
+                title: link.title.as_deref(),
+                lineitem_url: lineitem,
+            },
             now,
         )
         .await?;

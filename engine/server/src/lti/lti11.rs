@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use store::{Lti11Consumer, NewGradeTarget, NewLtiLaunch};
+use store::{Lti11Consumer, NewGradeTarget, NewLtiLaunch, NewResourceLink};
 
 use super::keys::{open, seal};
 use super::launch::{Person, course_from_custom, play_redirect, provision};
@@ -236,12 +236,14 @@ async fn open_course(
     .await?;
     let mut link = store
         .upsert_resource_link(
-            &source,
-            consumer.organisation_id,
-            &basic.resource_link_id,
-            basic.context_id.as_deref(),
-            basic.resource_link_title.as_deref(),
-            None,
+            &NewResourceLink {
+                source: &source,
+                organisation_id: consumer.organisation_id,
+                resource_link_id: &basic.resource_link_id,
+                context_id: basic.context_id.as_deref(),
+                title: basic.resource_link_title.as_deref(),
+                lineitem_url: None,
+            },
             now,
         )
         .await?;

@@ -129,12 +129,14 @@ impl LiveServer {
         let link = self
             .store()
             .upsert_resource_link(
-                source,
-                self.organisation_id,
-                resource_link_id,
-                None,
-                None,
-                None,
+                &store::NewResourceLink {
+                    source,
+                    organisation_id: self.organisation_id,
+                    resource_link_id,
+                    context_id: None,
+                    title: None,
+                    lineitem_url: None,
+                },
                 1,
             )
             .await
