@@ -1,5 +1,6 @@
 //! The store's contract: every test here runs on a temporary SQLite file and on a fresh PostgreSQL schema.
 
+mod lti;
 mod plugins;
 mod runtime;
 
