@@ -43,19 +43,12 @@ fn internal(error: StoreError) -> AppError {
     AppError::Internal
 }
 
-fn invalid(field: &str, message: &str, form: &NewPlatformForm) -> AppError {
+/// A field error; the server function adds what was typed.
+fn invalid(field: &str, message: &str) -> AppError {
     AppError::Invalid {
         field: field.to_owned(),
         message: message.to_owned(),
-        entered: vec![
-            ("name".into(), form.name.clone()),
-            ("issuer".into(), form.issuer.clone()),
-            ("client_id".into(), form.client_id.clone()),
-            ("auth_endpoint".into(), form.auth_endpoint.clone()),
-            ("token_endpoint".into(), form.token_endpoint.clone()),
-            ("jwks_url".into(), form.jwks_url.clone()),
-            ("deployment_ids".into(), form.deployment_ids.clone()),
-        ],
+        entered: Vec::new(),
     }
 }
 
@@ -256,16 +249,15 @@ impl Admin {
         let organisation_id = self.target_organisation(&user, form.organisation_id)?;
         let name = form.name.trim();
         if name.is_empty() {
-            return Err(invalid("name", "Enter a name, such as “Moodle”.", &form));
+            return Err(invalid("name", "Enter a name, such as “Moodle”."));
         }
         if let Err(message) = check_url(&form.issuer) {
-            return Err(invalid("issuer", message, &form));
+            return Err(invalid("issuer", message));
         }
         if form.client_id.trim().is_empty() {
             return Err(invalid(
                 "client_id",
                 "Enter the client ID the LMS gave Rampart.",
-                &form,
             ));
         }
         for (field, value) in [
@@ -274,7 +266,7 @@ impl Admin {
             ("jwks_url", &form.jwks_url),
         ] {
             if let Err(message) = check_url(value) {
-                return Err(invalid(field, message, &form));
+                return Err(invalid(field, message));
             }
         }
         let deployments: Vec<String> = form
@@ -287,7 +279,6 @@ impl Admin {
             return Err(invalid(
                 "deployment_ids",
                 "Enter at least one deployment ID (the LMS shows it when the tool is added).",
-                &form,
             ));
         }
         let new = NewLtiPlatform {
@@ -312,7 +303,6 @@ impl Admin {
                 return Err(invalid(
                     "client_id",
                     "This issuer and client ID are already registered.",
-                    &form,
                 ));
             }
             Err(error) => return Err(internal(error)),

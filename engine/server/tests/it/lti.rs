@@ -25,6 +25,7 @@ store::contract_tests!(
     refused_launches_show_a_page_and_create_nothing,
     the_key_set_is_published_and_rotation_keeps_the_old_key,
     a_launch_token_opens_only_its_own_course,
+    organisation_admins_connect_their_own_lms_only,
 );
 
 /// One SCORM 1.2 SCO with a mastery score: completing it with a score completes the course.
@@ -566,5 +567,174 @@ async fn a_launch_token_opens_only_its_own_course(store: &Store) {
     assert!(
         page.headers().get("set-cookie").is_none(),
         "no cookie in the frame"
+    );
+}
+
+async fn organisation_admins_connect_their_own_lms_only(store: &Store) {
+    let mut admin = TestApp::with_admin(store).await;
+    admin.create_org("Leeds Trust").await;
+    admin.create_org("York Trust").await;
+    let leeds = store.find_organisation("leeds-trust").await.unwrap().id;
+    let york = store.find_organisation("york-trust").await.unwrap().id;
+    admin
+        .create_user("Lee Admin", "lee@leeds.example", leeds, &["org_admin"])
+        .await;
+    admin
+        .create_user("Nia Nurse", "nia@leeds.example", leeds, &["learner"])
+        .await;
+    // York's platform, registered by the platform admin.
+    let york_id = store
+        .insert_lti_platform(
+            &NewLtiPlatform {
+                organisation_id: york,
+                name: "York Moodle",
+                issuer: "https://moodle.york.example",
+                client_id: "york",
+                auth_endpoint: "https://moodle.york.example/auth",
+                token_endpoint: "https://moodle.york.example/token",
+                jwks_url: "https://moodle.york.example/jwks",
+                status: "active",
+                registered_via: "manual",
+                deployment_ids: &["1".to_owned()],
+            },
+            1,
+        )
+        .await
+        .unwrap();
+
+    let mut lee = admin.fork_without_cookies();
+    lee.sign_in("lee@leeds.example", crate::support::PASSWORD, "/admin/lti")
+        .await;
+    // A manual registration with a broken URL is refused with the field named and nothing stored.
+    let token = lee.csrf_token().await;
+    let refused = lee
+        .post_form(
+            "/api/add_lti_platform",
+            &[
+                ("name", "Leeds Moodle"),
+                ("issuer", "moodle.leeds"),
+                ("client_id", "leeds"),
+                ("auth_endpoint", "https://moodle.leeds.example/auth"),
+                ("token_endpoint", "https://moodle.leeds.example/token"),
+                ("jwks_url", "https://moodle.leeds.example/jwks"),
+                ("deployment_ids", "1"),
+            ],
+            Some(&token),
+        )
+        .await;
+    assert!(
+        refused.body.contains(r#""field":"issuer""#) && refused.body.contains("full web address"),
+        "{} {}",
+        refused.status,
+        refused.body
+    );
+    assert!(store.lti_platforms(Some(leeds)).await.unwrap().is_empty());
+    let added = lee
+        .post_form(
+            "/api/add_lti_platform",
+            &[
+                ("name", "Leeds Moodle"),
+                ("issuer", "https://moodle.leeds.example"),
+                ("client_id", "leeds"),
+                ("auth_endpoint", "https://moodle.leeds.example/auth"),
+                ("token_endpoint", "https://moodle.leeds.example/token"),
+                ("jwks_url", "https://moodle.leeds.example/jwks"),
+                ("deployment_ids", "1, 2"),
+            ],
+            Some(&token),
+        )
+        .await;
+    assert!(
+        added.status.is_redirection(),
+        "{} {}",
+        added.status,
+        added.body
+    );
+    let leeds_platforms = store.lti_platforms(Some(leeds)).await.unwrap();
+    assert_eq!(
+        leeds_platforms.len(),
+        1,
+        "registered for Lee's own organisation"
+    );
+    assert_eq!(
+        store.lti_deployments(leeds_platforms[0].id).await.unwrap(),
+        vec!["1".to_owned(), "2".to_owned()]
+    );
+
+    // The overview lists Leeds' platform and the URLs to copy, never York's.
+    let page = lee.get("/admin/lti").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Leeds Moodle"), "{}", page.body);
+    assert!(
+        !page.body.contains("York Moodle"),
+        "tenant isolation: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("/.well-known/jwks.json"),
+        "{}",
+        page.body
+    );
+    // York's platform page is not found for Lee, and York's platform cannot be disabled by Lee.
+    let york_page = lee.get(&format!("/admin/lti/platforms/{york_id}")).await;
+    assert!(
+        !york_page.body.contains("York Moodle"),
+        "{}",
+        york_page.body
+    );
+    let disabled = lee
+        .post_form(
+            "/api/set_lti_platform_status",
+            &[("id", &york_id.to_string()), ("status", "disabled")],
+            Some(&token),
+        )
+        .await;
+    assert!(
+        disabled.body.contains("no such LMS connection"),
+        "{} {}",
+        disabled.status,
+        disabled.body
+    );
+    assert_eq!(store.lti_platform(york_id).await.unwrap().status, "active");
+
+    // A learner has no LMS page.
+    let mut nia = admin.fork_without_cookies();
+    nia.sign_in("nia@leeds.example", crate::support::PASSWORD, "/dashboard")
+        .await;
+    let learner = nia.get("/admin/lti").await;
+    assert!(!learner.body.contains("Leeds Moodle"), "{}", learner.body);
+
+    // An LTI 1.1 consumer: the secret is shown once and stored sealed.
+    let consumer = lee
+        .post_form(
+            "/api/add_lti_consumer",
+            &[("name", "Old Moodle")],
+            Some(&token),
+        )
+        .await;
+    let location = consumer.location().unwrap_or_default().to_owned();
+    assert!(location.contains("consumer="), "{location}");
+    assert!(
+        !location.contains("secret"),
+        "no secret in a URL: {location}"
+    );
+    let consumers = store.lti11_consumers(Some(leeds)).await.unwrap();
+    assert_eq!(consumers.len(), 1);
+    let shown = lee.get(&location).await;
+    assert!(
+        shown.body.contains(&consumers[0].consumer_key),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("will not be shown again"),
+        "{}",
+        shown.body
+    );
+    let again = lee.get(&location).await;
+    assert!(
+        !again.body.contains("will not be shown again"),
+        "shown once: {}",
+        again.body
     );
 }
