@@ -73,11 +73,7 @@ pub struct HarnessPlatform {
 impl HarnessPlatform {
     pub fn new() -> Self {
         let (script, python) = harness();
-        // Bound and dropped: the harness binds it again when a subcommand starts its platform server.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port for the harness platform")
-            .port();
+        let port = free_port_below_ephemeral_range();
         HarnessPlatform {
             script,
             python,
@@ -170,6 +166,21 @@ impl HarnessPlatform {
         serde_json::from_str(&json.join("\n"))
             .unwrap_or_else(|error| panic!("platform-info printed no JSON ({error}):\n{run}"))
     }
+}
+
+/// A port that is free now, bound and dropped: the harness binds it again when a subcommand starts its
+/// platform server. Taken below Linux's ephemeral range (32768+), so that between the drop and the
+/// harness's bind no outgoing connection (the tool's own calls, say) can be handed the same port.
+fn free_port_below_ephemeral_range() -> u16 {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    for _ in 0..200 {
+        let port = rng.gen_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port for the harness platform between 20000 and 32000");
 }
 
 fn collect_lines(
