@@ -219,6 +219,77 @@ async fn send_score(
     Err(format!("the platform answered HTTP {}", status.as_u16()))
 }
 
+/// The line item of a resource link in a context's line items container: found by `resource_link_id`,
+/// else created (out of [`SCORE_MAXIMUM`], tagged `rampart`). Returns its URL.
+pub async fn ensure_line_item(
+    state: &AppState,
+    platform: &LtiPlatform,
+    container: &str,
+    resource_link_id: &str,
+    package_id: i64,
+    title: &str,
+) -> Result<String, String> {
+    let token = service_token(state, platform, &[lti::claims::SCOPE_LINEITEM]).await?;
+    let mut query_url =
+        url::Url::parse(container).map_err(|_| "the line items URL is not a URL".to_owned())?;
+    query_url
+        .query_pairs_mut()
+        .append_pair("resource_link_id", resource_link_id);
+    let existing = state
+        .lti
+        .http
+        .get(query_url.as_str())
+        .bearer_auth(&token)
+        .header("accept", lti::ags::LINEITEM_CONTAINER_MEDIA_TYPE)
+        .send()
+        .await
+        .map_err(|e| format!("the line items could not be read: {}", e.without_url()))?;
+    if existing.status().is_success() {
+        let text = existing.text().await.unwrap_or_default();
+        if let Ok(items) = serde_json::from_str::<Vec<lti::ags::LineItem>>(&text)
+            && let Some(id) = items
+                .into_iter()
+                .filter(|item| item.resource_link_id.as_deref() == Some(resource_link_id))
+                .find_map(|item| item.id)
+        {
+            return Ok(id);
+        }
+    }
+    let item = lti::ags::LineItem {
+        id: None,
+        score_maximum: SCORE_MAXIMUM,
+        label: title.to_owned(),
+        resource_id: Some(format!("rampart-course-{package_id}")),
+        resource_link_id: Some(resource_link_id.to_owned()),
+        tag: Some("rampart".to_owned()),
+        start_date_time: None,
+        end_date_time: None,
+    };
+    let created = state
+        .lti
+        .http
+        .post(container)
+        .bearer_auth(&token)
+        .header("content-type", lti::ags::LINEITEM_MEDIA_TYPE)
+        .header("accept", lti::ags::LINEITEM_MEDIA_TYPE)
+        .body(serde_json::to_string(&item).expect("serialisable"))
+        .send()
+        .await
+        .map_err(|e| format!("the line item could not be made: {}", e.without_url()))?;
+    let status = created.status();
+    let text = created.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(format!(
+            "making the line item answered HTTP {}",
+            status.as_u16()
+        ));
+    }
+    serde_json::from_str::<lti::ags::LineItem>(&text)
+        .ok()
+        .and_then(|item| item.id)
+        .ok_or_else(|| "the platform's new line item has no id".to_owned())
+}
+
 /// A bearer token for the platform's services with these scopes, from the cache or the token endpoint.
 pub async fn service_token(
     state: &AppState,

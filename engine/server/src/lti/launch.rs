@@ -862,7 +862,47 @@ async fn resource_link(
             None,
         ));
     };
-    if let (Some(ags), Some(lineitem)) = (&launch.ags, lineitem)
+    // The line item: the one the platform coupled with the link (deep linking made it), else the one
+    // Rampart made for the link before, else one made now in the context's line items.
+    let mut lineitem = lineitem
+        .map(str::to_owned)
+        .or(stored_link.lineitem_url.clone());
+    if lineitem.is_none()
+        && let Some(ags) = &launch.ags
+        && let Some(container) = &ags.lineitems
+        && ags.scope.iter().any(|s| s == lti::claims::SCOPE_LINEITEM)
+    {
+        let title = link
+            .title
+            .clone()
+            .unwrap_or_else(|| "Rampart course".to_owned());
+        match super::grades::ensure_line_item(
+            state, platform, container, &link.id, package_id, &title,
+        )
+        .await
+        {
+            Ok(url) => {
+                store
+                    .upsert_resource_link(
+                        &NewResourceLink {
+                            source: &source,
+                            organisation_id: platform.organisation_id,
+                            resource_link_id: &link.id,
+                            context_id: None,
+                            title: None,
+                            lineitem_url: Some(&url),
+                        },
+                        now,
+                    )
+                    .await?;
+                lineitem = Some(url);
+            }
+            Err(error) => {
+                tracing::warn!(platform = platform.id, %error, "could not find or make the line item");
+            }
+        }
+    }
+    if let (Some(ags), Some(lineitem)) = (&launch.ags, lineitem.as_deref())
         && ags.scope.iter().any(|s| s == lti::claims::SCOPE_SCORE)
     {
         store

@@ -26,6 +26,7 @@ store::contract_tests!(
     the_key_set_is_published_and_rotation_keeps_the_old_key,
     a_launch_token_opens_only_its_own_course,
     organisation_admins_connect_their_own_lms_only,
+    a_link_without_a_line_item_gets_one_made_once,
 );
 
 /// One SCORM 1.2 SCO with a mastery score: completing it with a score completes the course.
@@ -737,4 +738,161 @@ async fn organisation_admins_connect_their_own_lms_only(store: &Store) {
         "shown once: {}",
         again.body
     );
+}
+
+/// The harness always couples a line item with its link, so this path has its own small LMS: a token
+/// endpoint and a line items container that records what Rampart asks, with id_tokens signed by the
+/// `lti` crate's test platform key.
+async fn a_link_without_a_line_item_gets_one_made_once(store: &Store) {
+    use axum::routing::{get, post};
+    type Seen = Arc<std::sync::Mutex<Vec<String>>>;
+    let server = LiveServer::start(store).await;
+    let seen: Seen = Arc::default();
+    let lms_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let lms = format!("http://{}", lms_listener.local_addr().unwrap());
+    let items: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/token",
+            post(|| async {
+                axum::Json(json!({"access_token": "t", "token_type": "Bearer", "expires_in": 3600}))
+            }),
+        )
+        .route(
+            "/lineitems",
+            get({
+                let (seen, items) = (seen.clone(), items.clone());
+                move || async move {
+                    seen.lock().unwrap().push("GET lineitems".into());
+                    axum::Json(Value::Array(items.lock().unwrap().clone()))
+                }
+            })
+            .post({
+                let (seen, items, lms) = (seen.clone(), items.clone(), lms.clone());
+                move |body: String| async move {
+                    let mut item: Value = serde_json::from_str(&body).unwrap();
+                    seen.lock().unwrap().push(format!("POST lineitems {body}"));
+                    item["id"] = json!(format!("{lms}/lineitems/made-1"));
+                    items.lock().unwrap().push(item.clone());
+                    axum::Json(item)
+                }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(lms_listener, app).await.unwrap() });
+
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lti/tests/data");
+    let platform_id = store
+        .insert_lti_platform(
+            &NewLtiPlatform {
+                organisation_id: server.organisation_id,
+                name: "Small LMS",
+                issuer: "https://small-lms.example",
+                client_id: "small",
+                auth_endpoint: "https://small-lms.example/auth",
+                token_endpoint: &format!("{lms}/token"),
+                jwks_url: "https://small-lms.example/jwks",
+                status: "active",
+                registered_via: "manual",
+                deployment_ids: &["d".to_owned()],
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    store
+        .store_lti_platform_jwks(
+            platform_id,
+            &std::fs::read_to_string(data.join("platform.jwks.json")).unwrap(),
+            1,
+        )
+        .await
+        .unwrap();
+    server.bind(&format!("p{platform_id}"), "rl-small").await;
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(
+        &std::fs::read(data.join("platform.key.pem")).unwrap(),
+    )
+    .unwrap();
+
+    for learner in ["learner-a", "learner-b"] {
+        let login = server
+            .http
+            .get(format!(
+                "{}/lti/login?iss=https://small-lms.example&login_hint={learner}&client_id=small\
+                 &target_link_uri={}/lti/launch",
+                server.base, server.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status().as_u16(), 302);
+        let location = login.headers()["location"].to_str().unwrap().to_owned();
+        let cookie = login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let query: Vec<(String, String)> =
+            url::form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
+                .into_owned()
+                .collect();
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).unwrap().1.clone();
+        let now = server.state.clock.now();
+        let claims = json!({
+            "iss": "https://small-lms.example", "aud": "small", "sub": learner, "nonce": get("nonce"),
+            "iat": now, "exp": now + 300,
+            "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+            "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+            "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "d",
+            "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": format!("{}/lti/launch", server.base),
+            "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-small", "title": "Phishing"},
+            "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+                "scope": [lti::claims::SCOPE_LINEITEM, lti::claims::SCOPE_SCORE],
+                "lineitems": format!("{lms}/lineitems"),
+            },
+        });
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some("platform-key-1".into());
+        let id_token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        let launched = server
+            .http
+            .post(format!("{}/lti/launch", server.base))
+            .header("cookie", cookie)
+            .form(&[("id_token", id_token), ("state", get("state"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            launched.status().as_u16(),
+            303,
+            "{}",
+            launched.text().await.unwrap()
+        );
+    }
+    let seen = seen.lock().unwrap().clone();
+    let made: Vec<&String> = seen.iter().filter(|s| s.starts_with("POST")).collect();
+    assert_eq!(made.len(), 1, "made once, then remembered: {seen:?}");
+    assert!(
+        made[0].contains(r#""resourceLinkId":"rl-small""#),
+        "{made:?}"
+    );
+    assert!(made[0].contains(r#""scoreMaximum":100"#), "{made:?}");
+    let link = store
+        .resource_link(&format!("p{platform_id}"), "rl-small")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.lineitem_url, Some(format!("{lms}/lineitems/made-1")));
+    for learner in ["learner-a", "learner-b"] {
+        let user = store
+            .lti_identity("https://small-lms.example", learner)
+            .await
+            .unwrap()
+            .unwrap();
+        let targets = store.grade_targets(user, server.package_id).await.unwrap();
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0].service_url, format!("{lms}/lineitems/made-1"));
+    }
 }
