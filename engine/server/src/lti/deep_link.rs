@@ -14,8 +14,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lti::deep_linking::{ItemLineItem, ResourceLinkItem, ResponseContext};
 use lti::launch::{DeepLinkingSettings, Launch};
 use serde::{Deserialize, Serialize};
@@ -226,22 +224,11 @@ pub async fn picker(state: &AppState, platform: &LtiPlatform, launch: Launch) ->
 }
 
 fn seal_context(state: &AppState, context: &PickerContext) -> String {
-    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(context).expect("serialisable"));
-    let mac = state.lti.secret().mac_b64(CONTEXT_PURPOSE, body.as_bytes());
-    format!("{body}.{mac}")
+    super::seal_json(state.lti.secret(), CONTEXT_PURPOSE, context)
 }
 
 fn open_context(state: &AppState, sealed: &str) -> Option<PickerContext> {
-    let (body, mac) = sealed.rsplit_once('.')?;
-    if !state
-        .lti
-        .secret()
-        .verify_mac_b64(CONTEXT_PURPOSE, body.as_bytes(), mac)
-    {
-        return None;
-    }
-    let context: PickerContext =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+    let context: PickerContext = super::open_json(state.lti.secret(), CONTEXT_PURPOSE, sealed)?;
     (context.expires_at > state.clock.now()).then_some(context)
 }
 

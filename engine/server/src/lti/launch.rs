@@ -18,8 +18,6 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lti::launch::{Launch, LaunchError, MessageType};
 use lti::roles::RampartRole;
 use serde::{Deserialize, Serialize};
@@ -540,21 +538,11 @@ struct Pending {
 }
 
 fn seal_pending(state: &AppState, pending: &Pending) -> String {
-    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(pending).expect("serialisable"));
-    let mac = state.lti.secret().mac_b64(PENDING_PURPOSE, body.as_bytes());
-    format!("{body}.{mac}")
+    super::seal_json(state.lti.secret(), PENDING_PURPOSE, pending)
 }
 
 fn open_pending(state: &AppState, sealed: &str) -> Option<Pending> {
-    let (body, mac) = sealed.rsplit_once('.')?;
-    if !state
-        .lti
-        .secret()
-        .verify_mac_b64(PENDING_PURPOSE, body.as_bytes(), mac)
-    {
-        return None;
-    }
-    let pending: Pending = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+    let pending: Pending = super::open_json(state.lti.secret(), PENDING_PURPOSE, sealed)?;
     (pending.expires_at > state.clock.now()).then_some(pending)
 }
 
@@ -754,6 +742,36 @@ pub(super) async fn course_from_custom(
         .map(|p| p.id))
 }
 
+/// The launch's resource link, stored or refreshed, bound to the course its custom parameter names
+/// when it is not bound yet.
+pub(super) async fn link_with_course(
+    store: &Store,
+    link: &NewResourceLink<'_>,
+    custom: &BTreeMap<String, String>,
+    now: i64,
+) -> Result<store::LtiResourceLink, store::StoreError> {
+    let mut stored = store.upsert_resource_link(link, now).await?;
+    if stored.package_id.is_none()
+        && let Some(package_id) = course_from_custom(store, link.organisation_id, custom).await?
+    {
+        store.bind_resource_link(stored.id, package_id).await?;
+        stored.package_id = Some(package_id);
+    }
+    Ok(stored)
+}
+
+/// What a learner sees when the link they opened is bound to no course yet.
+pub(super) fn not_set_up(state: &AppState, how_to_bind: &str) -> Response {
+    refusal(
+        StatusCode::CONFLICT,
+        "This activity is not set up yet",
+        "This link in your learning system does not point to a Rampart course yet.",
+        &format!("The resource link is not bound to a Rampart course. {how_to_bind}"),
+        state.lti.frame_ancestors(true),
+        None,
+    )
+}
+
 /// A verified, bound launch: provision the person and send them on.
 async fn complete(state: &AppState, platform: &LtiPlatform, launch: Launch) -> Response {
     match launch.message_type {
@@ -817,26 +835,20 @@ async fn resource_link(
     )
     .await?;
     let lineitem = launch.ags.as_ref().and_then(|ags| ags.lineitem.as_deref());
-    let mut stored_link = store
-        .upsert_resource_link(
-            &NewResourceLink {
-                source: &source,
-                organisation_id: platform.organisation_id,
-                resource_link_id: &link.id,
-                context_id: launch.context.as_ref().map(|c| c.id.as_str()),
-                title: link.title.as_deref(),
-                lineitem_url: lineitem,
-            },
-            now,
-        )
-        .await?;
-    if stored_link.package_id.is_none()
-        && let Some(package_id) =
-            course_from_custom(store, platform.organisation_id, &launch.custom).await?
-    {
-        store.bind_resource_link(stored_link.id, package_id).await?;
-        stored_link.package_id = Some(package_id);
-    }
+    let stored_link = link_with_course(
+        store,
+        &NewResourceLink {
+            source: &source,
+            organisation_id: platform.organisation_id,
+            resource_link_id: &link.id,
+            context_id: launch.context.as_ref().map(|c| c.id.as_str()),
+            title: link.title.as_deref(),
+            lineitem_url: lineitem,
+        },
+        &launch.custom,
+        now,
+    )
+    .await?;
     let record = |accepted: bool, reason: &'static str| NewLtiLaunch {
         organisation_id: Some(platform.organisation_id),
         source: Some(&source),
@@ -852,14 +864,10 @@ async fn resource_link(
                 now,
             )
             .await?;
-        return Ok(refusal(
-            StatusCode::CONFLICT,
-            "This activity is not set up yet",
-            "This link in your learning system does not point to a Rampart course yet.",
-            "The resource link is not bound to a Rampart course. Add it with deep linking (\"Select \
-             content\" in the LMS), or set the custom parameter rampart_course to the course's id.",
-            state.lti.frame_ancestors(false),
-            None,
+        return Ok(not_set_up(
+            state,
+            "Add it with deep linking (\"Select content\" in the LMS), or set the custom parameter \
+             rampart_course to the course's id.",
         ));
     };
     // The line item: the one the platform coupled with the link (deep linking made it), else the one

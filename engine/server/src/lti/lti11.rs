@@ -12,7 +12,7 @@ use axum::response::Response;
 use store::{Lti11Consumer, NewGradeTarget, NewLtiLaunch, NewResourceLink};
 
 use super::keys::{open, seal};
-use super::launch::{Person, course_from_custom, play_redirect, provision};
+use super::launch::{Person, link_with_course, not_set_up, play_redirect, provision};
 use super::page::refusal;
 use super::random_token;
 use crate::AppState;
@@ -234,26 +234,20 @@ async fn open_course(
         now,
     )
     .await?;
-    let mut link = store
-        .upsert_resource_link(
-            &NewResourceLink {
-                source: &source,
-                organisation_id: consumer.organisation_id,
-                resource_link_id: &basic.resource_link_id,
-                context_id: basic.context_id.as_deref(),
-                title: basic.resource_link_title.as_deref(),
-                lineitem_url: None,
-            },
-            now,
-        )
-        .await?;
-    if link.package_id.is_none()
-        && let Some(package_id) =
-            course_from_custom(store, consumer.organisation_id, &basic.custom).await?
-    {
-        store.bind_resource_link(link.id, package_id).await?;
-        link.package_id = Some(package_id);
-    }
+    let link = link_with_course(
+        store,
+        &NewResourceLink {
+            source: &source,
+            organisation_id: consumer.organisation_id,
+            resource_link_id: &basic.resource_link_id,
+            context_id: basic.context_id.as_deref(),
+            title: basic.resource_link_title.as_deref(),
+            lineitem_url: None,
+        },
+        &basic.custom,
+        now,
+    )
+    .await?;
     let Some(package_id) = link.package_id else {
         store
             .record_lti_launch(
@@ -268,14 +262,9 @@ async fn open_course(
                 now,
             )
             .await?;
-        return Ok(refusal(
-            StatusCode::CONFLICT,
-            "This activity is not set up yet",
-            "This link in your learning system does not point to a Rampart course yet.",
-            "The resource link is not bound to a Rampart course. Set the custom parameter rampart_course \
-             (custom_rampart_course) to the course's id.",
-            state.lti.frame_ancestors(true),
-            None,
+        return Ok(not_set_up(
+            state,
+            "Set the custom parameter rampart_course (custom_rampart_course) to the course's id.",
         ));
     };
     if let (Some(url), Some(sourcedid)) = (&basic.outcome_service_url, &basic.result_sourcedid) {

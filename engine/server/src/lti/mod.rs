@@ -313,6 +313,37 @@ pub(crate) fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer)
 }
 
+/// `value` as JSON with a MAC for `purpose`: something a browser carries between two requests and
+/// cannot alter (a verified launch awaiting its storage check, a deep linking context).
+pub(crate) fn seal_json<T: serde::Serialize>(
+    secret: &SecretKey,
+    purpose: &str,
+    value: &T,
+) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(value).expect("serialisable"));
+    let mac = secret.mac_b64(purpose, body.as_bytes());
+    format!("{body}.{mac}")
+}
+
+/// What [`seal_json`] sealed for `purpose`, when its MAC holds.
+pub(crate) fn open_json<T: serde::de::DeserializeOwned>(
+    secret: &SecretKey,
+    purpose: &str,
+    sealed: &str,
+) -> Option<T> {
+    use base64::Engine as _;
+    let (body, mac) = sealed.rsplit_once('.')?;
+    if !secret.verify_mac_b64(purpose, body.as_bytes(), mac) {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// SHA-256 in hex: how one-time tokens and states are stored.
 pub(crate) fn hash_hex(value: &str) -> String {
     use sha2::Digest;
