@@ -421,3 +421,70 @@ fn plugin_new_writes_the_template_and_refuses_a_bad_name() {
     assert!(!bad.status.success());
     assert!(text(&bad).contains("lower-case letters"), "{}", text(&bad));
 }
+
+#[test]
+fn lti_commands_print_a_registration_url_and_a_consumer_and_rotate_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = rampart(
+        dir.path(),
+        &["org", "create", "Leeds Trust", "--kind", "acute_trust"],
+        None,
+    );
+    assert!(created.status.success(), "{}", text(&created));
+
+    let url = rampart(
+        dir.path(),
+        &["lti", "registration-url", "--org", "leeds-trust"],
+        None,
+    );
+    assert!(url.status.success(), "{}", text(&url));
+    let printed = String::from_utf8_lossy(&url.stdout).trim().to_owned();
+    assert!(
+        printed.starts_with("http://127.0.0.1:3000/lti/register/") && printed.len() > 40,
+        "{printed}"
+    );
+
+    let consumer = rampart(
+        dir.path(),
+        &["lti", "consumer", "add", "--org", "Leeds Trust"],
+        None,
+    );
+    assert!(consumer.status.success(), "{}", text(&consumer));
+    let out = String::from_utf8_lossy(&consumer.stdout).into_owned();
+    let key = out
+        .lines()
+        .find_map(|l| l.strip_prefix("consumer key: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let secret = out
+        .lines()
+        .find_map(|l| l.strip_prefix("shared secret: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(secret.len() >= 40, "{out}");
+    let listed = rampart(dir.path(), &["lti", "consumer", "list"], None);
+    assert!(text(&listed).contains(key), "{}", text(&listed));
+    assert!(
+        !text(&listed).contains(secret),
+        "the secret is never shown again"
+    );
+
+    let unknown = rampart(
+        dir.path(),
+        &["lti", "registration-url", "--org", "Nowhere"],
+        None,
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("no organisation called"),
+        "{}",
+        text(&unknown)
+    );
+
+    // The first key is made on first use; a rotation makes a second, both published.
+    let rotated = rampart(dir.path(), &["lti", "rotate-keys"], None);
+    assert!(rotated.status.success(), "{}", text(&rotated));
+    assert!(
+        text(&rotated).contains("new signing key"),
+        "{}",
+        text(&rotated)
+    );
+}
