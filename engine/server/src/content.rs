@@ -18,16 +18,12 @@ use crate::AppState;
 /// Serves package files under `/content/<token>/<version>/<path>`, and the SCO launcher under
 /// `/__rampart/`. Pages may only be framed by the engine origin's player (and, for SCOs, the launcher).
 pub fn content_router(state: AppState) -> Router {
-    // SCOs run framed by the launcher (this origin), which the engine's player frames in turn.
-    let frame_policy =
-        HeaderValue::from_str(&format!("frame-ancestors 'self' {}", state.public_origin))
-            .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/content/{token}/{version}/{*path}", get(serve_file))
-        .layer(SetResponseHeaderLayer::overriding(
-            CONTENT_SECURITY_POLICY,
-            frame_policy,
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            content_frame_policy,
         ))
         .merge(crate::launcher::routes(&state))
         .layer(SetResponseHeaderLayer::overriding(
@@ -35,6 +31,26 @@ pub fn content_router(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .with_state(state)
+}
+
+/// SCOs run framed by the launcher (this origin), which the engine's player frames in turn, which an
+/// LMS may frame (LTI): each of them must be allowed.
+async fn content_frame_policy(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let policy = format!(
+        "frame-ancestors {}",
+        state.lti.content_frame_ancestors(&state.public_origin)
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 async fn serve_file(

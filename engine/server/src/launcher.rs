@@ -21,15 +21,16 @@ const STYLE: &str = include_str!("../assets/launcher.css");
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     let page = PAGE.replace("{ENGINE_ORIGIN}", &html_attribute(&state.public_origin));
-    let policy = format!(
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-src 'self'; \
-         style-src 'self'; img-src 'self' data:; frame-ancestors {}; base-uri 'none'; form-action 'none'",
-        state.public_origin
-    );
     Router::new()
         .route(
             "/__rampart/launch.html",
-            get(move || async move {
+            get(move |State(state): State<AppState>| async move {
+                let policy = format!(
+                    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+                     frame-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors {}; \
+                     base-uri 'none'; form-action 'none'",
+                    state.lti.content_frame_ancestors(&state.public_origin)
+                );
                 (
                     [
                         (CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),

@@ -60,10 +60,44 @@ enum LtiCommand {
     /// LTI 1.1 consumers.
     #[command(subcommand)]
     Consumer(LtiConsumerCommand),
+    /// LTI 1.3 platforms registered by hand.
+    #[command(subcommand)]
+    Platform(LtiPlatformCommand),
     /// Make a new tool signing key; the old one stays published for 7 days.
     RotateKeys,
     /// Print the tool's URLs to give an LMS.
     Urls,
+}
+
+#[derive(Subcommand)]
+enum LtiPlatformCommand {
+    /// Register an LTI 1.3 platform for an organisation, active at once.
+    Add {
+        /// The organisation's name or slug.
+        #[arg(long)]
+        org: String,
+        /// A name to recognise it by, such as "Moodle".
+        #[arg(long)]
+        name: String,
+        /// The platform's issuer (`iss`).
+        #[arg(long)]
+        issuer: String,
+        /// The client ID the platform gave Rampart.
+        #[arg(long)]
+        client_id: String,
+        /// The platform's OIDC authorisation endpoint.
+        #[arg(long)]
+        auth_endpoint: String,
+        /// The platform's OAuth 2 token endpoint.
+        #[arg(long)]
+        token_endpoint: String,
+        /// The platform's public key set URL.
+        #[arg(long)]
+        jwks_url: String,
+        /// A deployment ID (repeat for several).
+        #[arg(long = "deployment", required = true)]
+        deployments: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -330,6 +364,40 @@ async fn lti(command: LtiCommand, config: &Config) -> anyhow::Result<()> {
             println!("consumer key: {key}");
             println!("shared secret: {secret}");
             eprintln!("keep the secret safe: Rampart stores it sealed and will not show it again");
+        }
+        LtiCommand::Platform(LtiPlatformCommand::Add {
+            org,
+            name,
+            issuer,
+            client_id,
+            auth_endpoint,
+            token_endpoint,
+            jwks_url,
+            deployments,
+        }) => {
+            let organisation = find_org(org).await?;
+            let id = store
+                .insert_lti_platform(
+                    &store::NewLtiPlatform {
+                        organisation_id: organisation.id,
+                        name: &name,
+                        issuer: issuer.trim_end_matches('/'),
+                        client_id: &client_id,
+                        auth_endpoint: &auth_endpoint,
+                        token_endpoint: &token_endpoint,
+                        jwks_url: &jwks_url,
+                        status: "active",
+                        registered_via: "manual",
+                        deployment_ids: &deployments,
+                    },
+                    state.clock.now(),
+                )
+                .await?;
+            println!(
+                "registered {name} ({issuer}, client {client_id}) for {} as platform {id}; running servers \
+                 allow it to frame Rampart after a restart",
+                organisation.name
+            );
         }
         LtiCommand::Consumer(LtiConsumerCommand::List) => {
             for consumer in store.lti11_consumers(None).await? {

@@ -97,7 +97,7 @@ pub async fn picker(state: &AppState, platform: &LtiPlatform, launch: Launch) ->
             "This request could not be used",
             "Your learning system asked to pick content but sent no deep linking settings.",
             "The LtiDeepLinkingRequest has no deep_linking_settings claim.",
-            state.lti.frame_ancestors(true),
+            state.lti.frame_ancestors(),
             None,
         );
     };
@@ -146,7 +146,7 @@ pub async fn picker(state: &AppState, platform: &LtiPlatform, launch: Launch) ->
         }
     };
     let return_url = settings.deep_link_return_url.clone();
-    let mut page = Page::new("Choose Rampart courses", state.lti.frame_ancestors(true));
+    let mut page = Page::new("Choose Rampart courses", state.lti.frame_ancestors());
     page.form_action = format!("'self' {}", crate::config::origin(&return_url));
     let mut rows = String::new();
     for course in &courses {
@@ -245,7 +245,7 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
             "This choice has expired",
             "The page for choosing courses was open for too long. Start again from your learning system.",
             "A deep linking choice arrived with an expired or altered context.",
-            state.lti.frame_ancestors(true),
+            state.lti.frame_ancestors(),
             None,
         );
     };
@@ -278,7 +278,7 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
             "Choose at least one course",
             "No course was ticked. Go back and tick the courses to add.",
             "A deep linking choice arrived with no course.",
-            state.lti.frame_ancestors(true),
+            state.lti.frame_ancestors(),
             None,
         );
     }
@@ -296,7 +296,7 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
             "These courses could not be added",
             "Your learning system does not accept what was chosen.",
             &format!("The deep linking response could not be made: {error}."),
-            state.lti.frame_ancestors(true),
+            state.lti.frame_ancestors(),
             None,
         ),
     }
@@ -304,7 +304,7 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
 
 /// A page that posts the signed response back to the platform (a button when scripts are off).
 fn auto_submit(state: &AppState, return_url: &str, jwt: &str) -> Response {
-    let mut page = Page::new("Adding the courses", state.lti.frame_ancestors(true));
+    let mut page = Page::new("Adding the courses", state.lti.frame_ancestors());
     page.form_action = format!("'self' {}", crate::config::origin(return_url));
     page.body = format!(
         "<h1>Adding the courses</h1><form id=\"lti-return\" method=\"post\" action=\"{action}\">\

@@ -127,7 +127,7 @@ async fn refuse(
         "Your learning system asked Rampart to open a course, but the request could not be checked, so \
          Rampart did not open it. Try opening the activity again from your course page.",
         &format!("Rampart refused the LTI launch: {reason}."),
-        state.lti.frame_ancestors(true),
+        state.lti.frame_ancestors(),
         None,
     )
 }
@@ -261,7 +261,7 @@ fn storage_page(
     auth_url: &str,
 ) -> Response {
     let platform_origin = crate::config::origin(&platform.auth_endpoint);
-    let mut page = Page::new("Opening your course", state.lti.frame_ancestors(false));
+    let mut page = Page::new("Opening your course", state.lti.frame_ancestors());
     page.body = format!(
         "<h1>Opening your course</h1><p id=\"lti-status\" role=\"status\">Connecting to your learning system…</p>\
          <noscript><p>Rampart needs JavaScript to open inside your learning system.</p></noscript>\
@@ -303,7 +303,7 @@ fn unavailable(state: &AppState) -> Response {
         "Rampart is not available right now",
         "Rampart could not reach its database. Wait a minute, then open the activity again.",
         "Rampart's database did not answer during an LTI launch; check the Rampart server's health.",
-        state.lti.frame_ancestors(false),
+        state.lti.frame_ancestors(),
         None,
     )
 }
@@ -430,7 +430,7 @@ pub async fn launch(State(state): State<AppState>, headers: HeaderMap, body: Byt
                 "The launch arrived without the browser's Rampart cookie and the LMS offered no LTI \
                  platform storage. Enable LTI client-side storage in the LMS, or set the tool to open in a \
                  new window.",
-                state.lti.frame_ancestors(false),
+                state.lti.frame_ancestors(),
                 Some((&again, "Open the course in a new window")),
             )
         }
@@ -563,7 +563,7 @@ fn bind_check_page(
     };
     let sealed = seal_pending(state, &pending);
     let platform_origin = crate::config::origin(&platform.auth_endpoint);
-    let mut page = Page::new("Opening your course", state.lti.frame_ancestors(false));
+    let mut page = Page::new("Opening your course", state.lti.frame_ancestors());
     page.body = format!(
         "<h1>Opening your course</h1><p id=\"lti-status\" role=\"status\">Checking with your learning system…</p>\
          <form id=\"lti-confirm\" method=\"post\" action=\"/lti/launch/confirm\">\
@@ -767,7 +767,7 @@ pub(super) fn not_set_up(state: &AppState, how_to_bind: &str) -> Response {
         "This activity is not set up yet",
         "This link in your learning system does not point to a Rampart course yet.",
         &format!("The resource link is not bound to a Rampart course. {how_to_bind}"),
-        state.lti.frame_ancestors(true),
+        state.lti.frame_ancestors(),
         None,
     )
 }
@@ -981,7 +981,7 @@ pub async fn play(
         .and_then(|packages| packages.into_iter().find(|p| p.id == package_id))
         .map(|p| p.title)
         .unwrap_or_else(|| "Your course".to_owned());
-    let mut page = Page::new(&title, state.lti.frame_ancestors(true));
+    let mut page = Page::new(&title, state.lti.frame_ancestors());
     page.frame_src = format!("'self' {}", crate::config::origin(&state.content_url));
     page.body = format!(
         "<div class=\"player player-lti\" id=\"player\" data-package=\"{package_id}\" data-item=\"{item}\" \

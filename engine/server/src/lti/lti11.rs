@@ -45,6 +45,13 @@ pub async fn add_consumer(
         .insert_lti11_consumer(organisation_id, name, &key, &sealed, state.clock.now())
         .await?;
     state.lti.remember_new_secret(&key, &secret);
+    if let Err(error) = state
+        .lti
+        .refresh_frame_ancestors(state.accounts.store())
+        .await
+    {
+        tracing::error!(%error, "could not refresh who may frame LTI pages");
+    }
     Ok((key, secret))
 }
 
@@ -87,7 +94,7 @@ async fn refuse(
         "Your learning system asked Rampart to open a course, but the request could not be checked, so \
          Rampart did not open it. Try opening the activity again from your course page.",
         &format!("Rampart refused the LTI 1.1 launch: {reason}."),
-        state.lti.frame_ancestors(true),
+        state.lti.frame_ancestors(),
         None,
     )
 }

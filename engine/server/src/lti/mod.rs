@@ -54,8 +54,8 @@ pub struct Lti {
     service_tokens: Mutex<HashMap<(i64, String), (String, i64)>>,
     /// New LTI 1.1 secrets, shown once to the admin who made them (key → secret, expiry).
     new_secrets: Mutex<HashMap<String, (String, i64)>>,
-    /// Platform origins allowed to frame Rampart's LTI pages.
-    frame_ancestors: RwLock<String>,
+    /// Who may frame Rampart's LTI pages and the content they show.
+    framing: RwLock<Framing>,
     keys_loaded: tokio::sync::Mutex<bool>,
     /// Wakes the grade outbox when something was queued.
     pub outbox_wake: tokio::sync::Notify,
@@ -87,7 +87,7 @@ impl Lti {
             base: public_url.trim_end_matches('/').to_owned(),
             service_tokens: Mutex::new(HashMap::new()),
             new_secrets: Mutex::new(HashMap::new()),
-            frame_ancestors: RwLock::new(String::new()),
+            framing: RwLock::new(Framing::default()),
             keys_loaded: tokio::sync::Mutex::new(false),
             outbox_wake: tokio::sync::Notify::new(),
         }
@@ -133,8 +133,9 @@ impl Lti {
         self.keys.load(store, &self.secret, self.now()).await
     }
 
-    /// Recomputes which origins may frame LTI pages: every registered platform's issuer and login
-    /// endpoint origins.
+    /// Recomputes who may frame LTI pages: every active or pending platform's issuer and login
+    /// endpoint origins, and any origin once an LTI 1.1 consumer exists (1.1 launches do not say where
+    /// the consumer lives).
     pub async fn refresh_frame_ancestors(&self, store: &store::Store) -> anyhow::Result<()> {
         let mut origins: Vec<String> = Vec::new();
         for platform in store.lti_platforms(None).await? {
@@ -148,22 +149,33 @@ impl Lti {
                 }
             }
         }
-        for consumer in store.lti11_consumers(None).await? {
-            let _ = consumer; // LTI 1.1 consumers name no origin; their frames are allowed by `*` below.
-        }
-        *self.frame_ancestors.write().unwrap() = origins.join(" ");
+        let any_origin = !store.lti11_consumers(None).await?.is_empty();
+        *self.framing.write().unwrap() = Framing {
+            origins: origins.join(" "),
+            any_origin,
+        };
         Ok(())
     }
 
-    /// The `frame-ancestors` sources for LTI pages. LTI 1.1 consumers do not say where they live, so
-    /// once any is registered their launches may be framed from anywhere (clickjacking of a course
-    /// player gains an attacker nothing they could not do by launching it themselves).
-    fn frame_ancestors(&self, any_origin: bool) -> String {
-        if any_origin {
-            return "*".to_owned();
+    /// The `frame-ancestors` sources of LTI pages.
+    fn frame_ancestors(&self) -> String {
+        let framing = self.framing.read().unwrap();
+        if framing.any_origin {
+            "*".to_owned()
+        } else {
+            format!("'self' {}", framing.origins)
         }
-        let list = self.frame_ancestors.read().unwrap().clone();
-        format!("'self' {list}")
+    }
+
+    /// The `frame-ancestors` sources of the content origin's pages: `frame-ancestors` is checked against
+    /// every ancestor, so a SCO shown in the player inside an LMS page must allow the LMS too.
+    pub fn content_frame_ancestors(&self, engine_origin: &str) -> String {
+        let framing = self.framing.read().unwrap();
+        if framing.any_origin {
+            "*".to_owned()
+        } else {
+            format!("'self' {engine_origin} {}", framing.origins)
+        }
     }
 
     /// A launch-bound token: the learner's session in the LMS frame, for one course, until it expires.
@@ -231,6 +243,15 @@ impl Lti {
             .filter(|(_, until)| *until > now)
             .map(|(secret, _)| secret)
     }
+}
+
+/// Who may frame LTI pages.
+#[derive(Default)]
+struct Framing {
+    /// Registered platforms' origins, space-separated.
+    origins: String,
+    /// Any origin (an LTI 1.1 consumer exists).
+    any_origin: bool,
 }
 
 /// What a launch-bound token grants: the run-time API for one learner and one course.

@@ -53,7 +53,7 @@ fn failed(state: &AppState, status: StatusCode, reason: &str) -> Response {
         "Rampart could not be registered",
         "The registration of Rampart in your learning system did not complete.",
         &format!("Dynamic registration stopped: {reason}."),
-        state.lti.frame_ancestors(true),
+        state.lti.frame_ancestors(),
         None,
     )
 }
@@ -239,7 +239,7 @@ async fn post_registration(
 }
 
 fn closing_page(state: &AppState, approved: bool) -> Response {
-    let mut page = Page::new("Rampart is registered", state.lti.frame_ancestors(true));
+    let mut page = Page::new("Rampart is registered", state.lti.frame_ancestors());
     let note = if approved {
         "Rampart is now registered with your learning system. You can close this window."
     } else {

@@ -114,7 +114,7 @@ pub async fn instructor_page(
         None => Vec::new(),
     };
     let title = link.title.clone().unwrap_or_else(|| "This activity".into());
-    let mut page = Page::new(&title, state.lti.frame_ancestors(true));
+    let mut page = Page::new(&title, state.lti.frame_ancestors());
     let started = rows
         .iter()
         .filter(|(_, _, status)| status.is_some())

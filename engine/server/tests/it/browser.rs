@@ -480,64 +480,44 @@ impl IframePlatform {
     }
 }
 
-/// TODO(LTI endpoints): register the script's LMS in Rampart. Called by [`learner_server`] after the CLI
-/// seeding (Leeds, Lena, the player course imported for Leeds) and BEFORE `rampart serve` starts on
-/// `data_dir` (SQLite at `sqlite://<data_dir>/rampart.db`), because the server computes the
-/// `frame-ancestors` of its LTI pages from the registered platforms when it starts: the LMS page on
-/// `platform.issuer` must be allowed to frame `/lti/login`, `/lti/launch` and the refusal page.
-///
-/// It must leave, for the organisation `platform.organisation` (`leeds-trust`):
-/// - one **active** LTI 1.3 platform: issuer `platform.issuer` (`http://127.0.0.2:<port>`), client_id
-///   `platform.client_id` (`iframe-client`), authorisation endpoint `platform.auth_endpoint`, token
-///   endpoint `platform.token_endpoint`, JWKS URL `platform.jwks_url` (fetched at launch: the key is new
-///   every run, so no JWKS may be stored in advance), registered manually;
-/// - its deployment `platform.deployment_id` (`iframe-deployment`).
-///
-/// Nothing else: the learner `iframe-learner-1` ("Iris Frame") is provisioned just in time, and the
-/// resource link `rl-iframe-1` is bound by the launch's custom `rampart_course` = `platform.course`.
-///
-/// Through a `rampart lti platform add` command if one is added (as an operator would), or the store.
-/// This body was run against the LTI endpoints of 1eaf45d (with the content origin's frame-ancestors
-/// also allowing the LMS, see the test below) and the test passed:
-///
-/// ```ignore
-/// let runtime = tokio::runtime::Runtime::new().unwrap();
-/// runtime.block_on(async {
-///     let url = format!("sqlite://{}", data_dir.join("rampart.db").display());
-///     let store = store::Store::connect(&url).await.unwrap();
-///     let org = store.find_organisation(platform.organisation).await.unwrap();
-///     let deployments = vec![platform.deployment_id.to_owned()];
-///     let new = store::NewLtiPlatform {
-///         organisation_id: org.id,
-///         name: "Example LMS (e2e)",
-///         issuer: &platform.issuer,
-///         client_id: platform.client_id,
-///         auth_endpoint: &platform.auth_endpoint,
-///         token_endpoint: &platform.token_endpoint,
-///         jwks_url: &platform.jwks_url,
-///         status: "active",
-///         registered_via: "manual",
-///         deployment_ids: &deployments,
-///     };
-///     store.insert_lti_platform(&new, 0).await.unwrap();
-/// });
-/// ```
+/// Registers the script's LMS for Leeds as an operator would (`rampart lti platform add`), after the
+/// command-line seeding and before `rampart serve` starts, which reads who may frame its LTI pages. The
+/// JWKS is fetched at launch: the script makes a new key every run. The resource link is bound by the
+/// launch's custom `rampart_course`.
 fn register_iframe_platform(data_dir: &Path, platform: &IframePlatform) {
-    todo!(
-        "register_iframe_platform is not written yet (see its comment in browser.rs): register the LMS \
-         {issuer} (client {client}, deployment {deployment}, auth {auth}, token {token}, JWKS {jwks}) for \
-         {organisation} in the Rampart on {data_dir}, for the course {course} on port {port}",
-        issuer = platform.issuer,
-        client = platform.client_id,
-        deployment = platform.deployment_id,
-        auth = platform.auth_endpoint,
-        token = platform.token_endpoint,
-        jwks = platform.jwks_url,
-        organisation = platform.organisation,
-        data_dir = data_dir.display(),
-        course = platform.course,
-        port = platform.port,
-    )
+    let output = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args([
+            "lti",
+            "platform",
+            "add",
+            "--org",
+            platform.organisation,
+            "--name",
+            "Example LMS (e2e)",
+            "--issuer",
+            &platform.issuer,
+            "--client-id",
+            platform.client_id,
+            "--auth-endpoint",
+            &platform.auth_endpoint,
+            "--token-endpoint",
+            &platform.token_endpoint,
+            "--jwks-url",
+            &platform.jwks_url,
+            "--deployment",
+            platform.deployment_id,
+        ])
+        .env("RAMPART_DATA_DIR", data_dir)
+        .env("RAMPART_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "rampart lti platform add: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// An LMS frames Rampart with third-party cookies blocked (chromium, proven by a cookie probe first). With
@@ -545,11 +525,9 @@ fn register_iframe_platform(data_dir: &Path, platform: &IframePlatform) {
 /// and the SCO's progress is saved with no session cookie; without it the frame offers a new window (4xx).
 /// axe-core on the player in the frame and on the refusal.
 ///
-/// Besides [`register_iframe_platform`], this needs the content origin to let the LMS frame it: CSP
-/// `frame-ancestors` is checked against every ancestor, not only the parent, so the launcher
-/// (`launcher.rs`) and the course files (`content.rs`), which today allow only the engine origin, are
-/// blocked inside the LMS page ("Framing 'http://localhost:…/' violates … frame-ancestors
-/// http://127.0.0.1:…") and the player never reaches `data-state="running"`.
+/// CSP `frame-ancestors` is checked against every ancestor, so this also proves the content origin (the
+/// launcher and the course files) lets the registered LMS frame it; it once did not, and the player
+/// never reached `data-state="running"`.
 #[test]
 fn an_lms_frames_a_launch_with_third_party_cookies_blocked() {
     let package_zip = player_course_zip();
