@@ -165,14 +165,21 @@ pub async fn login(
         Ok(valid) => valid,
         Err(error) => {
             let row = rows.first().map(|(row, _)| row);
-            return refuse(
-                &state,
-                row,
-                "login",
-                StatusCode::BAD_REQUEST,
-                &error.to_string(),
-            )
-            .await;
+            let reason = match error {
+                lti::oidc::LoginError::UnknownIssuer | lti::oidc::LoginError::UnknownClientId
+                    if waits_for_approval(
+                        store,
+                        initiation.iss.as_deref(),
+                        initiation.client_id.as_deref(),
+                    )
+                    .await =>
+                {
+                    "the platform is registered but waits for an admin's approval in Rampart (Admin › LMS)"
+                        .to_owned()
+                }
+                other => other.to_string(),
+            };
+            return refuse(&state, row, "login", StatusCode::BAD_REQUEST, &reason).await;
         }
     };
     let row = rows
@@ -236,6 +243,19 @@ pub async fn login(
         response.headers_mut().append(SET_COOKIE, value);
     }
     response
+}
+
+/// Whether the issuer (and client, when named) has a registration an admin has not approved yet.
+async fn waits_for_approval(store: &Store, issuer: Option<&str>, client_id: Option<&str>) -> bool {
+    let Some(issuer) = issuer else { return false };
+    store
+        .lti_platforms_by_issuer(issuer)
+        .await
+        .is_ok_and(|rows| {
+            rows.iter().any(|p| {
+                p.status == "pending" && client_id.is_none_or(|c| c.is_empty() || c == p.client_id)
+            })
+        })
 }
 
 /// The cookie that binds a state to this browser when cookies work. Over https it is `SameSite=None;

@@ -343,6 +343,33 @@ async fn dynamic_registration_registers_the_platform_once(store: &Store) {
         .unwrap();
     assert_eq!(registered.len(), 2, "{registered:?}");
     assert_eq!(registered[1].status, "pending");
+    // Until an admin approves it, its launches are refused with that reason.
+    let login = |client_id: String| {
+        let url = format!(
+            "{base}/lti/login?iss={iss}&client_id={client_id}&login_hint=u&target_link_uri={base}/lti/launch",
+            base = server.base,
+            iss = platform.issuer()
+        );
+        let http = server.http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let waiting = login(registered[1].client_id.clone()).await;
+    assert_eq!(waiting.status().as_u16(), 400);
+    assert!(
+        waiting.text().await.unwrap().contains("waits for an admin"),
+        "the reason says what to do"
+    );
+    store
+        .set_lti_platform_status(registered[1].id, "active")
+        .await
+        .unwrap();
+    assert_eq!(
+        login(registered[1].client_id.clone())
+            .await
+            .status()
+            .as_u16(),
+        302
+    );
 
     // A URL Rampart never made registers nothing.
     let forged = reqwest::get(format!(
