@@ -103,26 +103,17 @@ pub async fn picker(state: &AppState, platform: &LtiPlatform, launch: Launch) ->
     };
     let source = format!("p{}", platform.id);
     let user_id = match launch.sub.as_deref() {
-        Some(subject) => {
-            let person = super::launch::Person {
-                name: launch.name.as_deref(),
-                given_name: launch.given_name.as_deref(),
-                family_name: launch.family_name.as_deref(),
-                email: launch.email.as_deref(),
-                role: launch.rampart_role,
-            };
-            super::launch::provision(
-                store,
-                &platform.issuer,
-                subject,
-                platform.organisation_id,
-                &person,
-                now,
-            )
-            .await
-            .ok()
-            .map(|u| u.id)
-        }
+        Some(subject) => super::launch::provision(
+            store,
+            &super::launch::identity_scope(platform),
+            subject,
+            platform.organisation_id,
+            &super::launch::Person::of(&launch),
+            now,
+        )
+        .await
+        .ok()
+        .map(|u| u.id),
         None => None,
     };
     let _ = store

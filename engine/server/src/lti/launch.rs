@@ -711,6 +711,13 @@ pub(super) async fn provision(
     store.provision_lti_user(issuer, subject, &new, now).await
 }
 
+/// Whose people a platform's `sub`s name: the issuer *within the platform's organisation*. An issuer
+/// alone is not enough: an admin of another organisation could register the same issuer with a key of
+/// their own and would then launch as (and change) this organisation's people.
+pub(super) fn identity_scope(platform: &LtiPlatform) -> String {
+    format!("o{}:{}", platform.organisation_id, platform.issuer)
+}
+
 /// What a launch says about the person.
 pub(super) struct Person<'a> {
     pub name: Option<&'a str>,
@@ -720,7 +727,17 @@ pub(super) struct Person<'a> {
     pub role: RampartRole,
 }
 
-impl Person<'_> {
+impl<'a> Person<'a> {
+    pub(super) fn of(launch: &'a Launch) -> Person<'a> {
+        Person {
+            name: launch.name.as_deref(),
+            given_name: launch.given_name.as_deref(),
+            family_name: launch.family_name.as_deref(),
+            email: launch.email.as_deref(),
+            role: launch.rampart_role,
+        }
+    }
+
     fn display_name(&self) -> Option<String> {
         let name = self.name.map(str::trim).filter(|n| !n.is_empty());
         if let Some(name) = name {
@@ -838,19 +855,37 @@ async fn resource_link(
         )
         .await);
     };
-    let person = Person {
-        name: launch.name.as_deref(),
-        given_name: launch.given_name.as_deref(),
-        family_name: launch.family_name.as_deref(),
-        email: launch.email.as_deref(),
-        role: launch.rampart_role,
+    // Which course first: a launch that cannot open one is refused before anything is created.
+    let bound = match store.resource_link(&source, &link.id).await? {
+        Some(existing) if existing.package_id.is_some() => existing.package_id,
+        _ => course_from_custom(store, platform.organisation_id, &launch.custom).await?,
     };
+    if bound.is_none() {
+        store
+            .record_lti_launch(
+                &NewLtiLaunch {
+                    organisation_id: Some(platform.organisation_id),
+                    source: Some(&source),
+                    user_id: None,
+                    message_type: "LtiResourceLinkRequest",
+                    accepted: false,
+                    reason: "the resource link is not bound to a course yet",
+                },
+                now,
+            )
+            .await?;
+        return Ok(not_set_up(
+            state,
+            "Add it with deep linking (\"Select content\" in the LMS), or set the custom parameter \
+             rampart_course to the course's id.",
+        ));
+    }
     let user = provision(
         store,
-        &platform.issuer,
+        &identity_scope(platform),
         subject,
         platform.organisation_id,
-        &person,
+        &Person::of(launch),
         now,
     )
     .await?;
@@ -869,6 +904,7 @@ async fn resource_link(
         now,
     )
     .await?;
+    let package_id = stored_link.package_id.or(bound).expect("bound above");
     let record = |accepted: bool, reason: &'static str| NewLtiLaunch {
         organisation_id: Some(platform.organisation_id),
         source: Some(&source),
@@ -876,19 +912,6 @@ async fn resource_link(
         message_type: "LtiResourceLinkRequest",
         accepted,
         reason,
-    };
-    let Some(package_id) = stored_link.package_id else {
-        store
-            .record_lti_launch(
-                &record(false, "the resource link is not bound to a course yet"),
-                now,
-            )
-            .await?;
-        return Ok(not_set_up(
-            state,
-            "Add it with deep linking (\"Select content\" in the LMS), or set the custom parameter \
-             rampart_course to the course's id.",
-        ));
     };
     // The line item: the one the platform coupled with the link (deep linking made it), else the one
     // Rampart made for the link before, else one made now in the context's line items.

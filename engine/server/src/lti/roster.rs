@@ -108,7 +108,12 @@ pub async fn instructor_page(
     let store = state.accounts.store();
     let rows = match &link.context_id {
         Some(context) => store
-            .roster_progress(platform.id, context, &platform.issuer, package_id)
+            .roster_progress(
+                platform.id,
+                context,
+                &super::launch::identity_scope(platform),
+                package_id,
+            )
             .await
             .unwrap_or_default(),
         None => Vec::new(),

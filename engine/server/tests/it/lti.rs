@@ -27,6 +27,8 @@ store::contract_tests!(
     a_launch_token_opens_only_its_own_course,
     organisation_admins_connect_their_own_lms_only,
     a_link_without_a_line_item_gets_one_made_once,
+    another_organisation_cannot_launch_as_this_ones_people,
+    a_launch_to_an_unbound_link_creates_nobody,
 );
 
 /// One SCORM 1.2 SCO with a mastery score: completing it with a score completes the course.
@@ -210,6 +212,153 @@ impl LiveServer {
         assert_eq!(answer["ended"], true, "{answer}");
     }
 
+    /// A whole launch from a platform whose id_tokens the `lti` crate's test platform key signs (kid
+    /// `platform-key-1`): login, then the launch with the state cookie, for the link `rl-small`.
+    async fn signed_launch(
+        &self,
+        issuer: &str,
+        client_id: &str,
+        deployment: &str,
+        subject: &str,
+        ags: Option<Value>,
+    ) -> reqwest::Response {
+        let login = self
+            .http
+            .get(format!("{}/lti/login", self.base))
+            .query(&[
+                ("iss", issuer),
+                ("login_hint", subject),
+                ("client_id", client_id),
+                ("target_link_uri", &format!("{}/lti/launch", self.base)),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            login.status().as_u16(),
+            302,
+            "{}",
+            login.text().await.unwrap()
+        );
+        let location = login.headers()["location"].to_str().unwrap().to_owned();
+        let cookie = login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let query: Vec<(String, String)> =
+            url::form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
+                .into_owned()
+                .collect();
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).unwrap().1.clone();
+        let now = self.state.clock.now();
+        let mut claims = json!({
+            "iss": issuer, "aud": client_id, "sub": subject, "nonce": get("nonce"),
+            "iat": now, "exp": now + 300, "name": format!("Person {subject}"),
+            "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+            "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+            "https://purl.imsglobal.org/spec/lti/claim/deployment_id": deployment,
+            "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": format!("{}/lti/launch", self.base),
+            "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-small", "title": "Phishing"},
+            "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+        });
+        if let Some(ags) = ags {
+            claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = ags;
+        }
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lti/tests/data");
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(
+            &std::fs::read(data.join("platform.key.pem")).unwrap(),
+        )
+        .unwrap();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some("platform-key-1".into());
+        let id_token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        self.http
+            .post(format!("{}/lti/launch", self.base))
+            .header("cookie", cookie)
+            .form(&[("id_token", id_token), ("state", get("state"))])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a platform signed by the `lti` crate's test platform key for an organisation, its
+    /// key set cached, and binds its link `rl-small` to the course.
+    async fn register_test_platform(
+        &self,
+        organisation_id: i64,
+        issuer: &str,
+        client_id: &str,
+        token_endpoint: &str,
+    ) -> i64 {
+        self.register_test_platform_with(organisation_id, issuer, client_id, token_endpoint, true)
+            .await
+    }
+
+    /// [`LiveServer::register_test_platform`], with `rl-small` bound to the course or not.
+    async fn register_test_platform_with(
+        &self,
+        organisation_id: i64,
+        issuer: &str,
+        client_id: &str,
+        token_endpoint: &str,
+        bind: bool,
+    ) -> i64 {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lti/tests/data");
+        let id = self
+            .store()
+            .insert_lti_platform(
+                &NewLtiPlatform {
+                    organisation_id,
+                    name: "Test LMS",
+                    issuer,
+                    client_id,
+                    auth_endpoint: &format!("{issuer}/auth"),
+                    token_endpoint,
+                    jwks_url: &format!("{issuer}/jwks"),
+                    status: "active",
+                    registered_via: "manual",
+                    deployment_ids: &["d".to_owned()],
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        self.store()
+            .store_lti_platform_jwks(
+                id,
+                &std::fs::read_to_string(data.join("platform.jwks.json")).unwrap(),
+                self.state.clock.now(),
+            )
+            .await
+            .unwrap();
+        if !bind {
+            return id;
+        }
+        let link = self
+            .store()
+            .upsert_resource_link(
+                &store::NewResourceLink {
+                    source: &format!("p{id}"),
+                    organisation_id,
+                    resource_link_id: "rl-small",
+                    context_id: None,
+                    title: None,
+                    lineitem_url: None,
+                },
+                1,
+            )
+            .await
+            .unwrap();
+        self.store()
+            .bind_resource_link(link.id, self.package_id)
+            .await
+            .unwrap();
+        id
+    }
+
     async fn outbox(&self, source: &str) -> store::GradeOutboxCounts {
         self.store().outbox_counts(source).await.unwrap()
     }
@@ -239,7 +388,10 @@ async fn lti13_launches_are_verified_and_a_completed_course_scores_in_the_lms(st
     )
     .await;
     let user_id = server
-        .launched_user(&platform.issuer(), "harness-user-1")
+        .launched_user(
+            &format!("o{}:{}", server.organisation_id, platform.issuer()),
+            "harness-user-1",
+        )
         .await;
     server.complete_course(user_id).await;
     let run = run.finish(Duration::from_secs(240)).await;
@@ -411,10 +563,9 @@ async fn lti11_launches_are_verified_and_the_outcome_reaches_the_lms(store: &Sto
         &[
             "--launch-url",
             &launch_url,
-            "--key",
-            &key,
-            "--secret",
-            &secret,
+            &format!("--key={key}"),
+            // `=`: a secret may start with `-`, which argparse would take for an option.
+            &format!("--secret={secret}"),
             "--score-wait",
             "120",
             "--strict-status",
@@ -807,90 +958,28 @@ async fn a_link_without_a_line_item_gets_one_made_once(store: &Store) {
         );
     tokio::spawn(async move { axum::serve(lms_listener, app).await.unwrap() });
 
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lti/tests/data");
-    let platform_id = store
-        .insert_lti_platform(
-            &NewLtiPlatform {
-                organisation_id: server.organisation_id,
-                name: "Small LMS",
-                issuer: "https://small-lms.example",
-                client_id: "small",
-                auth_endpoint: "https://small-lms.example/auth",
-                token_endpoint: &format!("{lms}/token"),
-                jwks_url: "https://small-lms.example/jwks",
-                status: "active",
-                registered_via: "manual",
-                deployment_ids: &["d".to_owned()],
-            },
-            1,
+    let platform_id = server
+        .register_test_platform(
+            server.organisation_id,
+            "https://small-lms.example",
+            "small",
+            &format!("{lms}/token"),
         )
-        .await
-        .unwrap();
-    store
-        .store_lti_platform_jwks(
-            platform_id,
-            &std::fs::read_to_string(data.join("platform.jwks.json")).unwrap(),
-            1,
-        )
-        .await
-        .unwrap();
-    server.bind(&format!("p{platform_id}"), "rl-small").await;
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(
-        &std::fs::read(data.join("platform.key.pem")).unwrap(),
-    )
-    .unwrap();
-
+        .await;
     for learner in ["learner-a", "learner-b"] {
-        let login = server
-            .http
-            .get(format!(
-                "{}/lti/login?iss=https://small-lms.example&login_hint={learner}&client_id=small\
-                 &target_link_uri={}/lti/launch",
-                server.base, server.base
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(login.status().as_u16(), 302);
-        let location = login.headers()["location"].to_str().unwrap().to_owned();
-        let cookie = login.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let query: Vec<(String, String)> =
-            url::form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
-                .into_owned()
-                .collect();
-        let get = |name: &str| query.iter().find(|(k, _)| k == name).unwrap().1.clone();
-        let now = server.state.clock.now();
-        let claims = json!({
-            "iss": "https://small-lms.example", "aud": "small", "sub": learner, "nonce": get("nonce"),
-            "iat": now, "exp": now + 300,
-            "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
-            "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
-            "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "d",
-            "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": format!("{}/lti/launch", server.base),
-            "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-small", "title": "Phishing"},
-            "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
-            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
-                "scope": [lti::claims::SCOPE_LINEITEM, lti::claims::SCOPE_SCORE],
-                "lineitems": format!("{lms}/lineitems"),
-            },
+        let ags = json!({
+            "scope": [lti::claims::SCOPE_LINEITEM, lti::claims::SCOPE_SCORE],
+            "lineitems": format!("{lms}/lineitems"),
         });
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-        header.kid = Some("platform-key-1".into());
-        let id_token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
         let launched = server
-            .http
-            .post(format!("{}/lti/launch", server.base))
-            .header("cookie", cookie)
-            .form(&[("id_token", id_token), ("state", get("state"))])
-            .send()
-            .await
-            .unwrap();
+            .signed_launch(
+                "https://small-lms.example",
+                "small",
+                "d",
+                learner,
+                Some(ags),
+            )
+            .await;
         assert_eq!(
             launched.status().as_u16(),
             303,
@@ -913,13 +1002,97 @@ async fn a_link_without_a_line_item_gets_one_made_once(store: &Store) {
         .unwrap();
     assert_eq!(link.lineitem_url, Some(format!("{lms}/lineitems/made-1")));
     for learner in ["learner-a", "learner-b"] {
-        let user = store
-            .lti_identity("https://small-lms.example", learner)
-            .await
-            .unwrap()
-            .unwrap();
+        let scope = format!("o{}:https://small-lms.example", server.organisation_id);
+        let user = store.lti_identity(&scope, learner).await.unwrap().unwrap();
         let targets = store.grade_targets(user, server.package_id).await.unwrap();
         assert_eq!(targets.len(), 1);
         assert_eq!(targets[0].service_url, format!("{lms}/lineitems/made-1"));
     }
+}
+
+/// An admin of York registers Leeds' LMS issuer with a key of their own: York's launches of Leeds'
+/// user ids reach York's own people, never Leeds'.
+async fn another_organisation_cannot_launch_as_this_ones_people(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let york = store
+        .create_organisation(
+            &store::NewOrganisation {
+                name: "York Trust".into(),
+                slug: "york-trust".into(),
+                kind: "acute_trust".into(),
+                region: None,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let issuer = "https://moodle.leeds.example";
+    server
+        .register_test_platform(
+            server.organisation_id,
+            issuer,
+            "leeds-client",
+            "https://x/token",
+        )
+        .await;
+    server
+        .register_test_platform(york.id, issuer, "york-client", "https://x/token")
+        .await;
+    let leeds_launch = server
+        .signed_launch(issuer, "leeds-client", "d", "2", None)
+        .await;
+    assert_eq!(leeds_launch.status().as_u16(), 303);
+    let york_launch = server
+        .signed_launch(issuer, "york-client", "d", "2", None)
+        .await;
+    assert_eq!(york_launch.status().as_u16(), 303);
+    let leeds_user = store
+        .lti_identity(&format!("o{}:{issuer}", server.organisation_id), "2")
+        .await
+        .unwrap()
+        .unwrap();
+    let york_user = store
+        .lti_identity(&format!("o{}:{issuer}", york.id), "2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(leeds_user, york_user);
+    assert_eq!(
+        store.user(leeds_user).await.unwrap().organisation_id,
+        Some(server.organisation_id)
+    );
+    assert_eq!(
+        store.user(york_user).await.unwrap().organisation_id,
+        Some(york.id)
+    );
+}
+
+async fn a_launch_to_an_unbound_link_creates_nobody(store: &Store) {
+    let server = LiveServer::start(store).await;
+    let id = server
+        .register_test_platform_with(
+            server.organisation_id,
+            "https://lms.example",
+            "c",
+            "https://x/token",
+            false,
+        )
+        .await;
+    let users = store.count_users().await.unwrap();
+    let response = server
+        .signed_launch("https://lms.example", "c", "d", "new-person", None)
+        .await;
+    assert_eq!(response.status().as_u16(), 409);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("not set up yet"), "{page}");
+    assert_eq!(
+        store.count_users().await.unwrap(),
+        users,
+        "nobody was provisioned"
+    );
+    let launches = store.lti_launches(&format!("p{id}"), 5).await.unwrap();
+    assert!(
+        !launches[0].accepted && launches[0].person.is_none(),
+        "{launches:?}"
+    );
 }
