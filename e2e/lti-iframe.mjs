@@ -391,6 +391,9 @@ try {
 
   check('A: the player runs in the frame and the SCO finds the API');
   await tool(page).locator('#player[data-state="running"]').waitFor({ timeout: 30_000 });
+  const playFrame = page.frames().find((f) => f.url().includes('/lti/play/'));
+  assert.ok(playFrame && !playFrame.url().includes('#'),
+    `the launch token left the frame's address once read: ${playFrame?.url().replace(/#.+/, '#…')}`);
   await sco(page).locator('#api').filter({ hasText: 'found' }).waitFor({ timeout: 20_000 });
   assert.equal(await sco(page).locator('#learner').textContent(), learner.name, 'the learner is the one the LMS named');
 

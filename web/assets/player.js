@@ -20,7 +20,22 @@
   // fragment (never sent to a server) and goes with every API call as a bearer token instead of the
   // cookie and CSRF header. The item may be left for the server to choose (where the learner left off).
   const lti = root.dataset.lti === '1';
-  const launchToken = lti ? decodeURIComponent(window.location.hash.slice(1)) : '';
+  const launchToken = lti ? takeLaunchToken() : '';
+  // The token leaves the address at once (out of history, bookmarks and anything copied from the
+  // address bar); this tab keeps it in sessionStorage, where storage works, so a reload carries on.
+  function takeLaunchToken() {
+    const key = `rampart-lti-${root.dataset.package}`;
+    const fromUrl = decodeURIComponent(window.location.hash.slice(1));
+    let stored = '';
+    try {
+      if (fromUrl) window.sessionStorage.setItem(key, fromUrl);
+      stored = window.sessionStorage.getItem(key) || '';
+    } catch (error) {
+      // Storage blocked in this frame: the token lives only in this page.
+    }
+    if (fromUrl) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    return fromUrl || stored;
+  }
   if (lti ? !launchToken : !root.dataset.item) {
     if (lti) {
       statusLine.textContent = 'This course window has no launch. Open the activity again from your learning system.';

@@ -134,8 +134,20 @@ fn trace_layer() -> TraceLayer<
     impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
 > {
     TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-        tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        tracing::info_span!("request", method = %request.method(), path = %loggable_path(request.uri().path()))
     })
+}
+
+/// The path as logged: credentials that travel in paths (one-time registration tokens, signed content
+/// tokens) are left out.
+pub fn loggable_path(path: &str) -> String {
+    for prefix in ["/lti/register/", "/content/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let after = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{after}");
+        }
+    }
+    path.to_owned()
 }
 
 async fn expire_sessions(accounts: accounts::Accounts) {
@@ -170,4 +182,18 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_in_paths_are_not_logged() {
+        use super::loggable_path;
+        assert_eq!(loggable_path("/lti/register/abc123"), "/lti/register/…");
+        assert_eq!(
+            loggable_path("/content/tok.en/12/index.html"),
+            "/content/…/12/index.html"
+        );
+        assert_eq!(loggable_path("/lti/launch"), "/lti/launch");
+    }
 }

@@ -436,13 +436,13 @@ impl Store {
             .map_err(StoreError::from))
     }
 
-    /// The organisation a registration token was made for, usable or not.
+    /// The organisation a registration token was made for and when it expires(d), usable or not.
     pub async fn registration_token_organisation_any(
         &self,
         token_hash: &str,
-    ) -> Result<Option<i64>> {
-        with_pool!(self, pool => sqlx::query_scalar(
-            "SELECT organisation_id FROM lti_registration_tokens WHERE token_hash = $1")
+    ) -> Result<Option<(i64, i64)>> {
+        with_pool!(self, pool => sqlx::query_as(
+            "SELECT organisation_id, expires_at FROM lti_registration_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(pool)
             .await
@@ -714,6 +714,20 @@ impl Store {
             .map_err(StoreError::from))
     }
 
+    /// Claims a due item for one sender until `lease_until`: `false` when another sender (another
+    /// server) claimed it first, so each item is sent by one server at a time.
+    pub async fn claim_grade(&self, id: i64, now: i64, lease_until: i64) -> Result<bool> {
+        with_pool!(self, pool => Ok(sqlx::query(
+            "UPDATE lti_outbox SET next_attempt_at = $3
+             WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $2")
+            .bind(id)
+            .bind(now)
+            .bind(lease_until)
+            .execute(pool)
+            .await?
+            .rows_affected() == 1))
+    }
+
     pub async fn grade_sent(&self, id: i64, now: i64) -> Result<()> {
         with_pool!(self, pool => sqlx::query(
             "UPDATE lti_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = NULL
@@ -737,7 +751,7 @@ impl Store {
             "UPDATE lti_outbox SET attempts = attempts + 1, last_error = $2,
                 status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'pending' END,
                 next_attempt_at = COALESCE($3, next_attempt_at)
-             WHERE id = $1")
+             WHERE id = $1 AND status = 'pending'")
             .bind(id)
             .bind(error)
             .bind(next_attempt_at)

@@ -138,7 +138,7 @@ pub async fn picker(state: &AppState, platform: &LtiPlatform, launch: Launch) ->
     };
     let return_url = settings.deep_link_return_url.clone();
     let mut page = Page::new("Choose Rampart courses", state.lti.frame_ancestors());
-    page.form_action = format!("'self' {}", crate::config::origin(&return_url));
+    page.form_action = format!("'self' {}", super::web_origin(&return_url));
     let mut rows = String::new();
     for course in &courses {
         let jwt = match sign(
@@ -224,7 +224,22 @@ fn open_context(state: &AppState, sealed: &str) -> Option<PickerContext> {
 }
 
 /// `POST /lti/deep-link`: the ticked courses; answers an auto-submitting form with the signed response.
-pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !super::from_our_page(&state, &headers) {
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "This choice came from another website",
+            "Rampart only accepts course choices made on its own page. Start again from your learning \
+             system.",
+            "A deep linking choice was posted by a page that is not Rampart's.",
+            state.lti.frame_ancestors(),
+            None,
+        );
+    }
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let context = pairs
         .iter()
@@ -296,7 +311,7 @@ pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
 /// A page that posts the signed response back to the platform (a button when scripts are off).
 fn auto_submit(state: &AppState, return_url: &str, jwt: &str) -> Response {
     let mut page = Page::new("Adding the courses", state.lti.frame_ancestors());
-    page.form_action = format!("'self' {}", crate::config::origin(return_url));
+    page.form_action = format!("'self' {}", super::web_origin(return_url));
     page.body = format!(
         "<h1>Adding the courses</h1><form id=\"lti-return\" method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"JWT\" value=\"{jwt}\">\

@@ -19,6 +19,9 @@ use crate::AppState;
 /// Tries before an item is marked failed.
 pub const MAX_ATTEMPTS: i64 = 10;
 const BATCH: i64 = 50;
+/// How long a claimed item is left to its sender before another may try it (longer than a send can
+/// take: the HTTP client gives up after 10 s).
+const CLAIM_LEASE_SECS: i64 = 120;
 /// A token is not used in its last minute.
 const TOKEN_MARGIN_SECS: i64 = 60;
 
@@ -137,6 +140,18 @@ pub async fn send_due(state: &AppState) -> usize {
     };
     let count = due.len();
     for item in due {
+        let now = state.clock.now();
+        match store
+            .claim_grade(item.id, now, now + CLAIM_LEASE_SECS)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::error!(%error, "could not claim an LTI result");
+                continue;
+            }
+        }
         let outcome = send(state, &item).await;
         let now = state.clock.now();
         let written = match outcome {
@@ -245,7 +260,9 @@ pub async fn ensure_line_item(
         .await
         .map_err(|e| format!("the line items could not be read: {}", e.without_url()))?;
     if existing.status().is_success() {
-        let text = existing.text().await.unwrap_or_default();
+        let text = super::read_limited(existing, super::launch::MAX_PLATFORM_ANSWER_BYTES)
+            .await
+            .unwrap_or_default();
         if let Ok(items) = serde_json::from_str::<Vec<lti::ags::LineItem>>(&text)
             && let Some(id) = items
                 .into_iter()
@@ -277,7 +294,9 @@ pub async fn ensure_line_item(
         .await
         .map_err(|e| format!("the line item could not be made: {}", e.without_url()))?;
     let status = created.status();
-    let text = created.text().await.unwrap_or_default();
+    let text = super::read_limited(created, super::launch::MAX_PLATFORM_ANSWER_BYTES)
+        .await
+        .unwrap_or_default();
     if !status.is_success() {
         return Err(format!(
             "making the line item answered HTTP {}",
@@ -389,7 +408,9 @@ async fn send_outcome(
         .await
         .map_err(|e| format!("the consumer could not be reached: {}", e.without_url()))?;
     let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let text = super::read_limited(response, super::launch::MAX_PLATFORM_ANSWER_BYTES)
+        .await
+        .unwrap_or_default();
     if !status.is_success() {
         return Err(format!("the consumer answered HTTP {}", status.as_u16()));
     }

@@ -30,6 +30,10 @@ use crate::AppState;
 const STATE_TTL_SECS: i64 = 600;
 /// Clock difference allowed on `exp` and `iat`.
 const SKEW_SECS: u64 = 60;
+/// How long a fetched platform key set is trusted before it is fetched again.
+const JWKS_MAX_AGE_SECS: i64 = 3600;
+/// The most of a platform's answer Rampart reads (key sets, configurations, registrations).
+pub(super) const MAX_PLATFORM_ANSWER_BYTES: usize = 1024 * 1024;
 /// How long a launch waiting for its platform-storage check stays valid.
 const PENDING_TTL_SECS: i64 = 120;
 const PENDING_PURPOSE: &str = "lti-pending-launch";
@@ -280,7 +284,7 @@ fn storage_page(
     target: &str,
     auth_url: &str,
 ) -> Response {
-    let platform_origin = crate::config::origin(&platform.auth_endpoint);
+    let platform_origin = super::web_origin(&platform.auth_endpoint);
     let mut page = Page::new("Opening your course", state.lti.frame_ancestors());
     page.body = format!(
         "<h1>Opening your course</h1><p id=\"lti-status\" role=\"status\">Connecting to your learning system…</p>\
@@ -495,9 +499,15 @@ pub(super) async fn verify(
         .map_err(|e| format!("storage: {e}"))?;
     let core = core_platform(platform, deployments);
     let now_u = u64::try_from(now).unwrap_or(0);
+    // A cached key set is used for an hour: a key the platform withdrew (after a compromise, say)
+    // stops verifying within that time even if nobody presents a new `kid`.
+    let fresh_enough = platform
+        .jwks_fetched_at
+        .is_some_and(|at| now - at < JWKS_MAX_AGE_SECS);
     let cached = platform
         .jwks_json
         .as_deref()
+        .filter(|_| fresh_enough)
         .and_then(|json| serde_json::from_str::<lti::JwkSet>(json).ok());
     let (jwks, fresh) = match cached {
         Some(jwks) => (jwks, false),
@@ -531,10 +541,9 @@ async fn fetch_jwks(state: &AppState, platform: &LtiPlatform) -> Result<lti::Jwk
     if !response.status().is_success() {
         return Err(fail(format!("HTTP {}", response.status().as_u16())));
     }
-    let text = response
-        .text()
+    let text = super::read_limited(response, MAX_PLATFORM_ANSWER_BYTES)
         .await
-        .map_err(|e| fail(e.without_url().to_string()))?;
+        .map_err(fail)?;
     let jwks: lti::JwkSet =
         serde_json::from_str(&text).map_err(|_| fail("not a JSON key set".to_owned()))?;
     if let Err(error) = state
@@ -582,7 +591,7 @@ fn bind_check_page(
         launch: launch.clone(),
     };
     let sealed = seal_pending(state, &pending);
-    let platform_origin = crate::config::origin(&platform.auth_endpoint);
+    let platform_origin = super::web_origin(&platform.auth_endpoint);
     let mut page = Page::new("Opening your course", state.lti.frame_ancestors());
     page.body = format!(
         "<h1>Opening your course</h1><p id=\"lti-status\" role=\"status\">Checking with your learning system…</p>\
@@ -618,7 +627,17 @@ fn storage_get_script(target: &str, platform_origin: &str, login_state: &str) ->
 
 /// `POST /lti/launch/confirm`: the state read back from platform storage, with the sealed verified
 /// launch. Single use.
-pub async fn confirm(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !super::from_our_page(&state, &headers) {
+        return refuse(
+            &state,
+            None,
+            "launch",
+            StatusCode::FORBIDDEN,
+            "a launch confirmation came from another website's page",
+        )
+        .await;
+    }
     let params = request_params(None, &body);
     let pending = param(&params, "pending").and_then(|sealed| open_pending(&state, sealed));
     let login_state = param(&params, "state").unwrap_or("");
@@ -635,7 +654,17 @@ pub async fn confirm(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let store = state.accounts.store();
     let platform = match store.lti_platform(pending.platform_id).await {
-        Ok(platform) => platform,
+        Ok(platform) if platform.status == "active" => platform,
+        Ok(platform) => {
+            return refuse(
+                &state,
+                Some(&platform),
+                "launch",
+                StatusCode::FORBIDDEN,
+                "the platform registration is not active; an admin must approve it in Rampart",
+            )
+            .await;
+        }
         Err(error) => {
             tracing::error!(%error, "could not read an LTI platform");
             return unavailable(&state);
@@ -1025,7 +1054,7 @@ pub async fn play(
         .map(|p| p.title)
         .unwrap_or_else(|| "Your course".to_owned());
     let mut page = Page::new(&title, state.lti.frame_ancestors());
-    page.frame_src = format!("'self' {}", crate::config::origin(&state.content_url));
+    page.frame_src = format!("'self' {}", super::web_origin(&state.content_url));
     page.body = format!(
         "<div class=\"player player-lti\" id=\"player\" data-package=\"{package_id}\" data-item=\"{item}\" \
          data-lti=\"1\" data-item-base=\"/lti/play/{package_id}\">\

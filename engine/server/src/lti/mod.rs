@@ -139,12 +139,13 @@ impl Lti {
     pub async fn refresh_frame_ancestors(&self, store: &store::Store) -> anyhow::Result<()> {
         let mut origins: Vec<String> = Vec::new();
         for platform in store.lti_platforms(None).await? {
-            if platform.status == "disabled" {
+            // Only approved platforms: an unapproved registration must not widen who may frame us.
+            if platform.status != "active" {
                 continue;
             }
             for url in [&platform.issuer, &platform.auth_endpoint] {
-                let origin = crate::config::origin(url);
-                if origin.starts_with("http") && !origins.contains(&origin) {
+                let origin = web_origin(url);
+                if !origin.is_empty() && !origins.contains(&origin) {
                     origins.push(origin);
                 }
             }
@@ -296,9 +297,17 @@ pub async fn start(state: &AppState) -> anyhow::Result<()> {
             {
                 tracing::warn!(%error, "could not clear spent LTI states");
             }
-            // A rotation by `rampart lti rotate-keys` in another process is picked up here.
+            // Changes made by another process (`rampart lti rotate-keys`, `rampart lti platform add`,
+            // another server's admin page) are picked up here.
             if let Err(error) = cleaner.lti.reload_keys(cleaner.accounts.store()).await {
                 tracing::warn!(%error, "could not reload the LTI keys");
+            }
+            if let Err(error) = cleaner
+                .lti
+                .refresh_frame_ancestors(cleaner.accounts.store())
+                .await
+            {
+                tracing::warn!(%error, "could not refresh who may frame LTI pages");
             }
         }
     });
@@ -324,6 +333,14 @@ async fn jwks(State(state): State<AppState>) -> Response {
         state.lti.keys.jwks().to_string(),
     )
         .into_response()
+}
+
+/// Whether a form post came from one of Rampart's own pages: browsers send `Origin` with every POST,
+/// and another site's form (a login CSRF attempt replaying a sealed launch, say) carries its own.
+pub(crate) fn from_our_page(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ORIGIN)
+        .is_some_and(|origin| crate::guard::is_our_origin(origin, state))
 }
 
 /// A random URL-safe value with `bytes` bytes of entropy.
@@ -363,6 +380,38 @@ pub(crate) fn open_json<T: serde::de::DeserializeOwned>(
         .decode(body)
         .ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// A URL's origin as browsers write it (`https://lms.example`, no default port): what `postMessage`'s
+/// `event.origin` holds and what CSP sources match. Empty when the URL is not absolute.
+pub(crate) fn web_origin(url: &str) -> String {
+    match url::Url::parse(url).map(|u| u.origin()) {
+        Ok(origin @ url::Origin::Tuple(..)) => origin.ascii_serialization(),
+        _ => String::new(),
+    }
+}
+
+/// Reads at most `limit` bytes of a platform's answer as text: a hostile or broken platform cannot
+/// make Rampart hold an unbounded body.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<String, String> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(format!("the answer is larger than {} KiB", limit / 1024));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("the answer could not be read: {}", e.without_url()))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("the answer is larger than {} KiB", limit / 1024));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    String::from_utf8(body).map_err(|_| "the answer is not UTF-8 text".to_owned())
 }
 
 /// SHA-256 in hex: how one-time tokens and states are stored.

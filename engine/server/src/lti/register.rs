@@ -67,15 +67,23 @@ pub async fn start(
     let store = state.accounts.store();
     let now = state.clock.now();
     let token_hash = hash_hex(&token);
-    let (organisation_id, approved) = match store.use_registration_token(&token_hash, now).await {
-        Ok(Some(organisation)) => (organisation, true),
+    // The token is only looked at here; it is used up once the platform is stored, so a failed attempt
+    // (a fetch error, a link preview) leaves it usable.
+    let organisation_id = match store
+        .registration_token_organisation(&token_hash, now)
+        .await
+    {
+        Ok(Some(organisation)) => organisation,
         Ok(None) => match token_organisation_any(&state, &token_hash).await {
-            Some(organisation) => (organisation, false),
-            None => {
+            Some((organisation, expired_at)) if expired_at > now - STALE_TOKEN_GRACE_SECS => {
+                organisation
+            }
+            _ => {
                 return failed(
                     &state,
                     StatusCode::NOT_FOUND,
-                    "the registration URL is not one Rampart made; ask a Rampart admin for a new one",
+                    "the registration URL is not one Rampart made, or is long past its expiry; ask a \
+                     Rampart admin for a new one",
                 );
             }
         },
@@ -156,16 +164,27 @@ pub async fn start(
         auth_endpoint: &platform.auth_endpoint,
         token_endpoint: &platform.token_endpoint,
         jwks_url: &platform.jwks_url,
-        status: if approved { "active" } else { "pending" },
+        status: "pending",
         registered_via: "dynamic",
         deployment_ids: &platform.deployment_ids,
     };
-    if let Err(error) = store.insert_lti_platform(&new, now).await {
-        return failed(
-            &state,
-            StatusCode::CONFLICT,
-            &format!("the platform could not be stored: {error}"),
-        );
+    let platform_id = match store.insert_lti_platform(&new, now).await {
+        Ok(id) => id,
+        Err(error) => {
+            return failed(
+                &state,
+                StatusCode::CONFLICT,
+                &format!("the platform could not be stored: {error}"),
+            );
+        }
+    };
+    // Active only when this registration is the one that used the token.
+    let approved = matches!(
+        store.use_registration_token(&token_hash, now).await,
+        Ok(Some(_))
+    );
+    if approved && let Err(error) = store.set_lti_platform_status(platform_id, "active").await {
+        tracing::error!(%error, "could not activate a registered platform");
     }
     if let Err(error) = state.lti.refresh_frame_ancestors(store).await {
         tracing::error!(%error, "could not refresh LTI frame ancestors");
@@ -174,8 +193,12 @@ pub async fn start(
     closing_page(&state, approved)
 }
 
-/// A used or expired token still names its organisation (the registration then waits for approval).
-async fn token_organisation_any(state: &AppState, token_hash: &str) -> Option<i64> {
+/// A used or expired token still names its organisation (the registration then waits for approval),
+/// for this long after its expiry; after that it registers nothing.
+const STALE_TOKEN_GRACE_SECS: i64 = 7 * 24 * 3600;
+
+/// The organisation and expiry of a token, usable or not.
+async fn token_organisation_any(state: &AppState, token_hash: &str) -> Option<(i64, i64)> {
     // `registration_token_organisation` only answers for usable tokens; look far back in time for the
     // row itself.
     state
@@ -204,7 +227,7 @@ async fn fetch_text(state: &AppState, url: &str, bearer: Option<&str>) -> Result
             response.status().as_u16()
         ));
     }
-    response.text().await.map_err(|e| e.to_string())
+    super::read_limited(response, super::launch::MAX_PLATFORM_ANSWER_BYTES).await
 }
 
 async fn post_registration(
@@ -228,7 +251,9 @@ async fn post_registration(
         .await
         .map_err(|e| format!("the registration could not be sent: {}", e.without_url()))?;
     let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let text = super::read_limited(response, super::launch::MAX_PLATFORM_ANSWER_BYTES)
+        .await
+        .unwrap_or_default();
     if !status.is_success() {
         return Err(format!(
             "the platform refused the registration (HTTP {})",

@@ -9,6 +9,8 @@ use store::{LtiPlatform, LtiResourceLink, RosterMember};
 use super::page::{Page, esc};
 use crate::AppState;
 
+/// The largest roster page read (a few thousand members).
+const MAX_PAGE_BYTES: usize = 10 * 1024 * 1024;
 /// At most this many pages are read (a safety net against a platform whose `next` never ends).
 const MAX_PAGES: usize = 100;
 
@@ -64,11 +66,12 @@ pub async fn refresh(
             .get_all("link")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(lti::nrps::next_page);
-        let text = response
-            .text()
+            .find_map(lti::nrps::next_page)
+            // The bearer token goes only where the roster lives.
+            .filter(|next| super::web_origin(next) == super::web_origin(memberships_url));
+        let text = super::read_limited(response, MAX_PAGE_BYTES)
             .await
-            .map_err(|e| format!("the roster could not be read: {}", e.without_url()))?;
+            .map_err(|e| format!("the roster could not be read: {e}"))?;
         let page: lti::nrps::MembershipContainer = serde_json::from_str(&text)
             .map_err(|e| format!("the roster is not a membership container: {e}"))?;
         members.extend(page.members.into_iter().map(|m| RosterMember {

@@ -636,6 +636,18 @@ async fn refused_launches_show_a_page_and_create_nothing(store: &Store) {
         .await
         .unwrap();
     assert_eq!(lti11.status().as_u16(), 401);
+    // A sealed launch or deep linking choice posted by another website's page.
+    for path in ["/lti/launch/confirm", "/lti/deep-link"] {
+        let foreign = client
+            .post(format!("{}{path}", server.base))
+            .header("origin", "https://evil.example")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("pending=x&state=y&context=z")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status().as_u16(), 403, "{path}");
+    }
     assert_eq!(store.count_users().await.unwrap(), users_before);
 }
 

@@ -113,7 +113,7 @@ async fn registration_tokens_are_single_use_and_expire(store: &Store) {
             .registration_token_organisation_any("h1")
             .await
             .unwrap(),
-        Some(organisation.id),
+        Some((organisation.id, 100)),
         "a used token still names its organisation (for a registration awaiting approval)"
     );
     store
@@ -277,6 +277,18 @@ async fn grades_are_queued_once_and_retried_until_given_up(store: &Store) {
     assert_eq!(
         (due[0].kind.as_str(), due[0].source.as_str()),
         ("ags", source.as_str())
+    );
+    assert!(
+        store.claim_grade(due[0].id, 10, 130).await.unwrap(),
+        "one sender claims it"
+    );
+    assert!(
+        !store.claim_grade(due[0].id, 10, 130).await.unwrap(),
+        "a second sender does not"
+    );
+    assert!(
+        store.due_grades(100, 10).await.unwrap().is_empty(),
+        "claimed until 130"
     );
     store
         .grade_failed(due[0].id, "HTTP 503", Some(40))
