@@ -95,6 +95,13 @@
       return;
     }
     launch = answer;
+    if (lti && launch.title) {
+      // The LTI page is public and generic until the launch says which course this is.
+      const heading = document.getElementById('player-title');
+      if (heading) heading.textContent = launch.title;
+      frame.title = launch.title;
+      document.title = `${launch.title} – Rampart`;
+    }
     acknowledged = launch.seq;
     root.dataset.acknowledged = String(acknowledged);
     frame.src = launch.launcher_url;

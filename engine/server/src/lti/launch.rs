@@ -37,6 +37,15 @@ pub(super) const MAX_PLATFORM_ANSWER_BYTES: usize = 1024 * 1024;
 /// How long a launch waiting for its platform-storage check stays valid.
 const PENDING_TTL_SECS: i64 = 120;
 const PENDING_PURPOSE: &str = "lti-pending-launch";
+/// The parameters of an OIDC login initiation.
+const LOGIN_PARAMS: [&str; 6] = [
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+];
 /// The custom parameters that name the course a resource link launches.
 pub const COURSE_PARAMS: [&str; 2] = ["rampart_course", "course"];
 
@@ -85,8 +94,11 @@ pub(super) fn core_platform(row: &LtiPlatform, deployment_ids: Vec<String>) -> l
     }
 }
 
-fn state_cookie_name(state: &str) -> String {
-    format!("rampart_lti_{}", &hash_hex(state)[..16])
+/// Over https the cookie is `__Host-` prefixed: the browser then refuses it from any other host (a
+/// content host of the same site, say) and without `Secure` and `Path=/`.
+fn state_cookie_name(state: &str, secure: bool) -> String {
+    let prefix = if secure { "__Host-" } else { "" };
+    format!("{prefix}rampart_lti_{}", &hash_hex(state)[..16])
 }
 
 fn has_cookie(headers: &HeaderMap, name: &str) -> bool {
@@ -195,11 +207,13 @@ pub async fn login(
     let login_state = random_token(32);
     let nonce = random_token(24);
     let storage_target = param(&params, "lti_storage_target").map(str::to_owned);
+    // Kept to start again in a new window: only the initiation's own parameters, each bounded.
     let kept_params: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(
             params
                 .iter()
-                .filter(|(k, _)| k != "lti_storage_target")
+                .filter(|(k, _)| LOGIN_PARAMS.contains(&k.as_str()))
+                .filter(|(_, v)| v.len() <= 2048)
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )
         .finish();
@@ -266,13 +280,13 @@ async fn waits_for_approval(store: &Store, issuer: Option<&str>, client_id: Opti
 /// Secure` (the launch is a cross-site POST); over plain http browsers refuse that, so it is `Lax` and
 /// binds only non-browser clients, and browsers use platform storage.
 fn state_cookie(state: &AppState, login_state: &str) -> String {
-    let name = state_cookie_name(login_state);
+    let name = state_cookie_name(login_state, state.cookies.secure);
     let attributes = if state.cookies.secure {
         "SameSite=None; Secure"
     } else {
         "SameSite=Lax"
     };
-    format!("{name}=1; Path=/lti/; HttpOnly; Max-Age={STATE_TTL_SECS}; {attributes}")
+    format!("{name}=1; Path=/; HttpOnly; Max-Age={STATE_TTL_SECS}; {attributes}")
 }
 
 /// The login page used with platform storage: puts the state in the platform's storage, then goes on
@@ -432,7 +446,10 @@ pub async fn launch(State(state): State<AppState>, headers: HeaderMap, body: Byt
             return unavailable(&state);
         }
     }
-    if has_cookie(&headers, &state_cookie_name(login_state)) {
+    if has_cookie(
+        &headers,
+        &state_cookie_name(login_state, state.cookies.secure),
+    ) {
         return complete(&state, &platform, verified).await;
     }
     match &login.storage_target {
@@ -1044,16 +1061,10 @@ pub async fn play(
     Path(package_id): Path<i64>,
     Query(query): Query<PlayQuery>,
 ) -> Response {
-    let title = state
-        .accounts
-        .store()
-        .list_packages(None)
-        .await
-        .ok()
-        .and_then(|packages| packages.into_iter().find(|p| p.id == package_id))
-        .map(|p| p.title)
-        .unwrap_or_else(|| "Your course".to_owned());
-    let mut page = Page::new(&title, state.lti.frame_ancestors());
+    // The page is public and names nothing: the course's title arrives with the launch (which needs
+    // the token) and the player script shows it.
+    let title = "Your course";
+    let mut page = Page::new(title, state.lti.frame_ancestors());
     page.frame_src = format!("'self' {}", super::web_origin(&state.content_url));
     page.body = format!(
         "<div class=\"player player-lti\" id=\"player\" data-package=\"{package_id}\" data-item=\"{item}\" \
@@ -1065,7 +1076,7 @@ pub async fn play(
          <noscript><p>The course player needs JavaScript switched on.</p></noscript>\
          </section></div><script src=\"/assets/player.js\" defer></script>",
         item = esc(query.item.as_deref().unwrap_or("")),
-        title = esc(&title),
+        title = esc(title),
     );
     page.into_response()
 }

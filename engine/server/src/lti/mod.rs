@@ -57,6 +57,8 @@ pub struct Lti {
     /// Who may frame Rampart's LTI pages and the content they show.
     framing: RwLock<Framing>,
     keys_loaded: tokio::sync::Mutex<bool>,
+    /// When each course's roster was last fetched: `(platform, context)` → Unix seconds.
+    roster_fetched: Mutex<HashMap<(i64, String), i64>>,
     /// Wakes the grade outbox when something was queued.
     pub outbox_wake: tokio::sync::Notify,
 }
@@ -89,6 +91,7 @@ impl Lti {
             new_secrets: Mutex::new(HashMap::new()),
             framing: RwLock::new(Framing::default()),
             keys_loaded: tokio::sync::Mutex::new(false),
+            roster_fetched: Mutex::new(HashMap::new()),
             outbox_wake: tokio::sync::Notify::new(),
         }
     }

@@ -9,6 +9,8 @@ use store::{LtiPlatform, LtiResourceLink, RosterMember};
 use super::page::{Page, esc};
 use crate::AppState;
 
+/// How often one course's roster is fetched at most.
+const ROSTER_EVERY_SECS: i64 = 600;
 /// The largest roster page read (a few thousand members).
 const MAX_PAGE_BYTES: usize = 10 * 1024 * 1024;
 /// At most this many pages are read (a safety net against a platform whose `next` never ends).
@@ -21,6 +23,20 @@ pub fn refresh_in_background(
     context_id: String,
     memberships_url: String,
 ) {
+    // One fetch per course every few minutes, however many learners launch.
+    let now = state.clock.now();
+    {
+        let mut fetched = state.lti.roster_fetched.lock().unwrap();
+        let key = (platform.id, context_id.clone());
+        if fetched
+            .get(&key)
+            .is_some_and(|at| now - at < ROSTER_EVERY_SECS)
+        {
+            return;
+        }
+        fetched.retain(|_, at| now - *at < ROSTER_EVERY_SECS);
+        fetched.insert(key, now);
+    }
     tokio::spawn(async move {
         if let Err(error) = refresh(&state, &platform, &context_id, &memberships_url).await {
             tracing::warn!(platform = platform.id, %error, "could not fetch the course roster");
