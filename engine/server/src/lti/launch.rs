@@ -119,13 +119,8 @@ async fn refuse(
     status: StatusCode,
     reason: &str,
 ) -> Response {
-    tracing::warn!(
-        platform = platform.map(|p| p.id),
-        reason,
-        "refused an LTI launch"
-    );
     let source = platform.map(|p| format!("p{}", p.id));
-    let record = NewLtiLaunch {
+    let launch = NewLtiLaunch {
         organisation_id: platform.map(|p| p.organisation_id),
         source: source.as_deref(),
         user_id: None,
@@ -133,8 +128,23 @@ async fn refuse(
         accepted: false,
         reason,
     };
+    refused(state, &launch, status, "LTI").await
+}
+
+/// Logs and records a refused launch (1.3 or 1.1), and answers the learner's page.
+pub(super) async fn refused(
+    state: &AppState,
+    launch: &NewLtiLaunch<'_>,
+    status: StatusCode,
+    version: &str,
+) -> Response {
+    tracing::warn!(
+        source = launch.source,
+        reason = launch.reason,
+        "refused an {version} launch"
+    );
     let now = state.clock.now();
-    if let Err(error) = state.accounts.store().record_lti_launch(&record, now).await {
+    if let Err(error) = state.accounts.store().record_lti_launch(launch, now).await {
         tracing::error!(%error, "could not record a refused LTI launch");
     }
     refusal(
@@ -142,10 +152,29 @@ async fn refuse(
         "This course could not be opened",
         "Your learning system asked Rampart to open a course, but the request could not be checked, so \
          Rampart did not open it. Try opening the activity again from your course page.",
-        &format!("Rampart refused the LTI launch: {reason}."),
+        &format!("Rampart refused the {version} launch: {}.", launch.reason),
         state.lti.frame_ancestors(),
         None,
     )
+}
+
+/// The platform a state or confirmation names, when it is still active; else the refusal to answer.
+async fn active_platform(state: &AppState, id: i64) -> Result<LtiPlatform, Response> {
+    match state.accounts.store().lti_platform(id).await {
+        Ok(platform) if platform.status == "active" => Ok(platform),
+        Ok(platform) => Err(refuse(
+            state,
+            Some(&platform),
+            "launch",
+            StatusCode::FORBIDDEN,
+            "the platform registration is not active; an admin must approve it in Rampart",
+        )
+        .await),
+        Err(error) => {
+            tracing::error!(%error, "could not read an LTI platform");
+            Err(unavailable(state))
+        }
+    }
 }
 
 // ----- login initiation -----
@@ -382,22 +411,9 @@ pub async fn launch(State(state): State<AppState>, headers: HeaderMap, body: Byt
         )
         .await;
     };
-    let platform = match store.lti_platform(login.platform_id).await {
-        Ok(platform) if platform.status == "active" => platform,
-        Ok(platform) => {
-            return refuse(
-                &state,
-                Some(&platform),
-                "launch",
-                StatusCode::FORBIDDEN,
-                "the platform registration is not active; an admin must approve it in Rampart",
-            )
-            .await;
-        }
-        Err(error) => {
-            tracing::error!(%error, "could not read an LTI platform");
-            return unavailable(&state);
-        }
+    let platform = match active_platform(&state, login.platform_id).await {
+        Ok(platform) => platform,
+        Err(response) => return response,
     };
     let verified = match verify(&state, &platform, id_token, now).await {
         Ok(launch) => launch,
@@ -670,22 +686,9 @@ pub async fn confirm(State(state): State<AppState>, headers: HeaderMap, body: By
         .await;
     };
     let store = state.accounts.store();
-    let platform = match store.lti_platform(pending.platform_id).await {
-        Ok(platform) if platform.status == "active" => platform,
-        Ok(platform) => {
-            return refuse(
-                &state,
-                Some(&platform),
-                "launch",
-                StatusCode::FORBIDDEN,
-                "the platform registration is not active; an admin must approve it in Rampart",
-            )
-            .await;
-        }
-        Err(error) => {
-            tracing::error!(%error, "could not read an LTI platform");
-            return unavailable(&state);
-        }
+    let platform = match active_platform(&state, pending.platform_id).await {
+        Ok(platform) => platform,
+        Err(response) => return response,
     };
     match store
         .use_nonce(

@@ -13,7 +13,6 @@ use store::{Lti11Consumer, NewGradeTarget, NewLtiLaunch, NewResourceLink};
 
 use super::keys::{open, seal};
 use super::launch::{Person, link_with_course, not_set_up, play_redirect, provision};
-use super::page::refusal;
 use super::random_token;
 use crate::AppState;
 
@@ -66,13 +65,8 @@ async fn refuse(
     status: StatusCode,
     reason: &str,
 ) -> Response {
-    tracing::warn!(
-        consumer = consumer.map(|c| c.id),
-        reason,
-        "refused an LTI 1.1 launch"
-    );
     let source = consumer.map(|c| format!("c{}", c.id));
-    let record = NewLtiLaunch {
+    let launch = NewLtiLaunch {
         organisation_id: consumer.map(|c| c.organisation_id),
         source: source.as_deref(),
         user_id: None,
@@ -80,23 +74,7 @@ async fn refuse(
         accepted: false,
         reason,
     };
-    if let Err(error) = state
-        .accounts
-        .store()
-        .record_lti_launch(&record, state.clock.now())
-        .await
-    {
-        tracing::error!(%error, "could not record a refused LTI 1.1 launch");
-    }
-    refusal(
-        status,
-        "This course could not be opened",
-        "Your learning system asked Rampart to open a course, but the request could not be checked, so \
-         Rampart did not open it. Try opening the activity again from your course page.",
-        &format!("Rampart refused the LTI 1.1 launch: {reason}."),
-        state.lti.frame_ancestors(),
-        None,
-    )
+    super::launch::refused(state, &launch, status, "LTI 1.1").await
 }
 
 /// `POST /lti11/launch`.
