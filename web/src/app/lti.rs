@@ -68,22 +68,34 @@ pub(super) fn LtiAdminPage() -> impl IntoView {
             .zip(query_param("status"));
         query_param("consumer").filter(|key| !key.is_empty())
     };
+    // The Suspense body may run more than once while one page renders; the secret can be taken from
+    // the server only once, so the first answer is kept here for every run of this render.
+    let taken_secret: std::sync::Arc<std::sync::Mutex<Option<Option<String>>>> = Default::default();
     admin_only(move |info, _| {
+        let taken_secret = taken_secret.clone();
         view! {
             <Suspense fallback=|| view! { <p>"Loading LMS connections…"</p> }>
                 {move || {
                     let (csrf_token, mut outcome, consumer_key) =
                         (info.csrf_token.clone(), outcome.clone(), consumer_key.clone());
+                    let taken_secret = taken_secret.clone();
                     Suspend::new(async move {
                         match overview.await {
                             Ok(overview) => {
                                 if let Some(key) = consumer_key {
                                     // Taken here, not in a resource, so it is never serialised into
                                     // the page for hydration: it appears once, in the notice.
-                                    let secret = take_new_consumer_secret(csrf_token.clone(), key.clone())
+                                    let taken = take_new_consumer_secret(csrf_token.clone(), key.clone())
                                         .await
                                         .ok()
                                         .flatten();
+                                    let secret = {
+                                        let mut kept = taken_secret.lock().unwrap();
+                                        if kept.as_ref().is_none_or(|k| k.is_none()) {
+                                            *kept = Some(taken);
+                                        }
+                                        kept.clone().flatten()
+                                    };
                                     if secret.is_some() {
                                         do_not_store();
                                     }

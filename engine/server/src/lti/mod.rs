@@ -167,7 +167,7 @@ impl Lti {
         if framing.any_origin {
             "*".to_owned()
         } else {
-            format!("'self' {}", framing.origins)
+            sources(&["'self'", &framing.origins])
         }
     }
 
@@ -178,7 +178,7 @@ impl Lti {
         if framing.any_origin {
             "*".to_owned()
         } else {
-            format!("'self' {engine_origin} {}", framing.origins)
+            sources(&["'self'", engine_origin, &framing.origins])
         }
     }
 
@@ -247,6 +247,16 @@ impl Lti {
             .filter(|(_, until)| *until > now)
             .map(|(secret, _)| secret)
     }
+}
+
+/// CSP sources separated by single spaces, empty ones left out.
+fn sources(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|part| !part.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Who may frame LTI pages.

@@ -663,7 +663,8 @@ async fn the_launcher_is_served_by_the_content_origin() {
         "default-src 'none'",
         "script-src 'self' 'wasm-unsafe-eval'",
         "frame-src 'self'",
-        "frame-ancestors http://127.0.0.1:3000",
+        // Framed by the engine's player (and by registered LMSs, none here).
+        "frame-ancestors 'self' http://127.0.0.1:3000;",
     ] {
         assert!(csp.contains(rule), "{rule}: {csp}");
     }
