@@ -130,12 +130,17 @@ impl LiveServer {
 
     /// Binds a resource link to the course, as deep linking would have.
     async fn bind(&self, source: &str, resource_link_id: &str) {
+        self.bind_in(self.organisation_id, source, resource_link_id)
+            .await;
+    }
+
+    async fn bind_in(&self, organisation_id: i64, source: &str, resource_link_id: &str) {
         let link = self
             .store()
             .upsert_resource_link(
                 &store::NewResourceLink {
                     source,
-                    organisation_id: self.organisation_id,
+                    organisation_id,
                     resource_link_id,
                     context_id: None,
                     title: None,
@@ -334,28 +339,10 @@ impl LiveServer {
             )
             .await
             .unwrap();
-        if !bind {
-            return id;
+        if bind {
+            self.bind_in(organisation_id, &format!("p{id}"), "rl-small")
+                .await;
         }
-        let link = self
-            .store()
-            .upsert_resource_link(
-                &store::NewResourceLink {
-                    source: &format!("p{id}"),
-                    organisation_id,
-                    resource_link_id: "rl-small",
-                    context_id: None,
-                    title: None,
-                    lineitem_url: None,
-                },
-                1,
-            )
-            .await
-            .unwrap();
-        self.store()
-            .bind_resource_link(link.id, self.package_id)
-            .await
-            .unwrap();
         id
     }
 
