@@ -22,7 +22,7 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 #[derive(Clone, Copy)]
 struct SessionEnded;
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()

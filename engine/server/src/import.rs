@@ -214,7 +214,7 @@ fn store_blob(blobs: &BlobStore, content: &mut dyn Read) -> std::io::Result<(Str
         hasher.update(&buffer[..n]);
         temp.write_all(&buffer[..n])?;
     }
-    let sha256 = hex(&hasher.finalize());
+    let sha256 = crate::hex(&hasher.finalize());
     let target = blobs.path(&sha256);
     if target.exists() {
         return Ok((sha256, false));
@@ -222,10 +222,6 @@ fn store_blob(blobs: &BlobStore, content: &mut dyn Read) -> std::io::Result<(Str
     std::fs::create_dir_all(target.parent().expect("blob paths have a parent"))?;
     temp.persist(&target).map_err(|e| e.error)?;
     Ok((sha256, true))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn remove_unreferenced(store: &Store, blobs: &BlobStore, candidates: &[String]) {

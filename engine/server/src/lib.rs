@@ -39,6 +39,11 @@ use web::api::ssr::{CookiePolicy, WebState};
 
 pub use content::content_router;
 
+/// Bytes as lower-case hex (content hashes, webhook signatures, one-time token hashes, random ids).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The one application state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

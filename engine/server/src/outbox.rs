@@ -67,13 +67,7 @@ pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
     mac.update(b".");
     mac.update(body.as_bytes());
     let digest = mac.finalize().into_bytes();
-    format!(
-        "sha256={}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+    format!("sha256={}", crate::hex(&digest))
 }
 
 /// A new webhook signing secret: 32 random bytes as hex, prefixed so it is recognisable in a vault.
@@ -81,8 +75,7 @@ pub fn new_webhook_secret() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("whsec_{hex}")
+    format!("whsec_{}", crate::hex(&bytes))
 }
 
 /// Runs forever: sends due items when woken and every 10 seconds.

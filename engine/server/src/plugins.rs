@@ -88,7 +88,7 @@ impl Flash {
 fn random_id() -> String {
     use rand::Rng;
     let bytes: [u8; 16] = rand::thread_rng().r#gen();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&bytes)
 }
 
 fn roles_of(user: &User) -> Vec<String> {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lti::launch::{Launch, LaunchError, MessageType};
@@ -102,13 +102,7 @@ fn state_cookie_name(state: &str, secure: bool) -> String {
 }
 
 fn has_cookie(headers: &HeaderMap, name: &str) -> bool {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(key, value)| key == name && value == "1")
+    crate::guard::cookie_value(headers, name) == Some("1")
 }
 
 /// A refusal logged for the admin (the reason names no token) and shown to the learner.

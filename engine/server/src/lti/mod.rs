@@ -430,8 +430,5 @@ pub(crate) async fn read_limited(
 /// SHA-256 in hex: how one-time tokens and states are stored.
 pub(crate) fn hash_hex(value: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&sha2::Sha256::digest(value.as_bytes()))
 }
