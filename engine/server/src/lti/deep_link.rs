@@ -256,16 +256,14 @@ pub async fn submit(
         );
     };
     let store = state.accounts.store();
-    let (platform, courses) = match (
-        store.lti_platform(context.platform_id).await,
-        async {
-            let platform = store.lti_platform(context.platform_id).await?;
-            store.list_packages(Some(platform.organisation_id)).await
-        }
-        .await,
-    ) {
-        (Ok(platform), Ok(courses)) => (platform, courses),
-        (Err(error), _) | (_, Err(error)) => {
+    let loaded = async {
+        let platform = store.lti_platform(context.platform_id).await?;
+        let courses = store.list_packages(Some(platform.organisation_id)).await?;
+        Ok::<_, store::StoreError>((platform, courses))
+    };
+    let (platform, courses) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(error) => {
             tracing::error!(%error, "could not read deep linking data");
             return (StatusCode::SERVICE_UNAVAILABLE, "Try again shortly.").into_response();
         }
